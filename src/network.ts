@@ -1,0 +1,238 @@
+/**
+ * A fully-connected network: the forward pass and the four equations of
+ * full-matrix back-propagation, nothing else.
+ *
+ * A whole mini-batch travels as one matrix with the samples as columns, so a
+ * layer is one product for all `M` samples:
+ *
+ *     Z^l = W^l A^(l-1) + b̂^l        A^l = σ^l(Z^l)
+ *
+ * and the gradients come from four equations (see {@linkcode Network.gradients}).
+ *
+ * @module
+ */
+
+import { type ActivationName, activations } from "./activations.ts";
+import { type LossName, losses } from "./losses.ts";
+import {
+  addColumn,
+  type DType,
+  type Matrix,
+  matmul,
+  matmulNT,
+  matmulTN,
+  rowSums,
+  zeros,
+} from "./matrix.ts";
+import { Random } from "./random.ts";
+
+/**
+ * One layer's parameters: `W` is `Nl × N(l-1)`, `b` is `Nl × 1`.
+ *
+ * @example
+ * ```ts
+ * import { Network } from "@fullmatrix/backprop";
+ * const { W, b } = new Network({ sizes: [3, 2], activations: "sigmoid" }).layers[0];
+ * console.assert(W.rows === 2 && W.cols === 3 && b.rows === 2 && b.cols === 1);
+ * ```
+ */
+export interface Layer {
+  /** Weights, `Nl × N(l-1)`. */
+  W: Matrix;
+  /** Biases, `Nl × 1`. */
+  b: Matrix;
+}
+
+/**
+ * The gradient of the loss for one layer, shaped like the layer.
+ *
+ * @example
+ * ```ts
+ * import { fromRows, Network } from "@fullmatrix/backprop";
+ * const net = new Network({ sizes: [1, 1], activations: "identity", dtype: "float64" });
+ * const { grads } = net.gradients(fromRows([[1]], "float64"), fromRows([[0]], "float64"), "quadratic");
+ * console.assert(grads[0].dW.rows === 1 && grads[0].db.cols === 1);
+ * ```
+ */
+export interface LayerGradient {
+  /** `∂C/∂W^l`, shaped like `W^l`. */
+  dW: Matrix;
+  /** `∂C/∂b^l`, shaped like `b^l`. */
+  db: Matrix;
+}
+
+/**
+ * The batch loss and the gradient of every layer, first layer first.
+ *
+ * @example
+ * ```ts
+ * import type { Gradients } from "@fullmatrix/backprop";
+ * const show = (g: Gradients) => `${g.loss} over ${g.grads.length} layers`;
+ * ```
+ */
+export interface Gradients {
+  /** The loss `C` of the batch. */
+  loss: number;
+  /** One gradient per layer. */
+  grads: LayerGradient[];
+}
+
+/**
+ * How to build a {@linkcode Network}.
+ *
+ * @example
+ * ```ts
+ * import type { NetworkOptions } from "@fullmatrix/backprop";
+ * const opts: NetworkOptions = { sizes: [64, 32, 10], activations: ["relu", "softmax"], seed: 1 };
+ * ```
+ */
+export interface NetworkOptions {
+  /** Layer sizes, input first: `[N0, N1, …, NL]`. */
+  sizes: readonly number[];
+  /** One activation for every layer, or one per layer (`L` names). */
+  activations: ActivationName | readonly ActivationName[];
+  /** Seed of the initial weights; the same seed gives the same network. Default 0. */
+  seed?: number;
+  /** Element type; default `"float32"`. */
+  dtype?: DType;
+}
+
+/** Buffers of one forward/backward pass for a batch of `M` columns, reused between batches. */
+interface Workspace {
+  z: Matrix[];
+  a: Matrix[];
+  delta: Matrix[];
+}
+
+/**
+ * A fully-connected network trained by full-matrix back-propagation.
+ *
+ * @example Forward a batch of two samples (the columns of `x`)
+ * ```ts
+ * import { fromRows, Network } from "@fullmatrix/backprop";
+ * const net = new Network({ sizes: [2, 3, 1], activations: "sigmoid", seed: 7 });
+ * const a = net.forward(fromRows([[0, 1], [1, 0]]));
+ * console.assert(a.rows === 1 && a.cols === 2);
+ * ```
+ */
+export class Network {
+  /** Layer sizes, input first. */
+  readonly sizes: readonly number[];
+  /** The activation of each layer `1..L`. */
+  readonly activations: readonly ActivationName[];
+  /** Element type of every matrix. */
+  readonly dtype: DType;
+  /** The parameters, layer `1` first. Their `data` may be written (that is how optimizers work). */
+  readonly layers: Layer[];
+  #workspaces = new Map<number, Workspace>();
+
+  /** Builds a network with Glorot (He for ReLU) initial weights from a seeded generator, zero biases. */
+  constructor(options: NetworkOptions) {
+    const { sizes, seed = 0, dtype = "float32" } = options;
+    if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
+      throw new RangeError(`Network: sizes must be at least two positive integers, got [${sizes.join(", ")}]`);
+    }
+    const L = sizes.length - 1;
+    const names = typeof options.activations === "string"
+      ? Array<ActivationName>(L).fill(options.activations)
+      : [...options.activations];
+    if (names.length !== L) throw new RangeError(`Network: ${L} layers need ${L} activations, got ${names.length}`);
+    for (const [l, name] of names.entries()) {
+      if (!(name in activations)) throw new RangeError(`Network: unknown activation "${name}"`);
+      if (name === "softmax" && l !== L - 1) throw new RangeError("Network: softmax is for the output layer only");
+    }
+    this.sizes = [...sizes];
+    this.activations = names;
+    this.dtype = dtype;
+    const random = new Random(seed);
+    this.layers = names.map((name, l) => initLayer(sizes[l], sizes[l + 1], name, random, dtype));
+  }
+
+  /** The output `A^L` (`NL × M`) for inputs `x` (`N0 × M`). */
+  forward(x: Matrix): Matrix {
+    const { a } = this.#forwardPass(x);
+    return { ...a[a.length - 1], data: a[a.length - 1].data.slice() };
+  }
+
+  /**
+   * The batch loss and its gradients by the four equations of full-matrix backprop:
+   *
+   *     δ^L = ∂C/∂A^L ⊙ σ'^L(Z^L)                   (1) output error
+   *     δ^l = (W^(l+1))ᵀ δ^(l+1) ⊙ σ'^l(Z^l)        (2) error flows back
+   *     ∂C/∂W^l = δ^l (A^(l-1))ᵀ                    (3) sums over the M columns
+   *     ∂C/∂b^l = δ^l · ones(M, 1)                  (4) sums over the M columns
+   *
+   * With `into` the gradients are written there (no allocation per batch).
+   */
+  gradients(x: Matrix, y: Matrix, loss: LossName, into?: LayerGradient[]): Gradients {
+    const { z, a, delta } = this.#forwardPass(x);
+    const L = this.layers.length;
+    const grads = into ?? this.layers.map(({ W, b }) => ({ dW: zeros(W.rows, W.cols, this.dtype), db: zeros(b.rows, 1, this.dtype) }));
+    const value = this.#outputError(z[L - 1], a[L], y, loss, delta[L - 1]); // (1)
+    for (let l = L - 1; l >= 0; l--) {
+      matmulNT(delta[l], a[l], grads[l].dW); // (3)
+      rowSums(delta[l], grads[l].db); // (4)
+      if (l > 0) {
+        const back = matmulTN(this.layers[l].W, delta[l], delta[l - 1]);
+        activations[this.activations[l - 1]].backward(z[l - 1], a[l], back, delta[l - 1]); // (2)
+      }
+    }
+    return { loss: value, grads };
+  }
+
+  /** δ^L into `out`, and the loss. Softmax with cross-entropy simplifies to `(A − Y)/M`, exact and stable. */
+  #outputError(zL: Matrix, aL: Matrix, y: Matrix, loss: LossName, out: Matrix): number {
+    checkTarget(aL, y);
+    const value = losses[loss].value(aL, y);
+    if (loss === "cross-entropy" && this.activations[this.activations.length - 1] === "softmax") {
+      for (let i = 0; i < out.data.length; i++) out.data[i] = (aL.data[i] - y.data[i]) / aL.cols;
+    } else {
+      activations[this.activations[this.activations.length - 1]].backward(zL, aL, losses[loss].gradient(aL, y, out), out);
+    }
+    return value;
+  }
+
+  /** Runs the batch forward, keeping every `Z^l` and `A^l` (with `A^0 = X`) for the backward pass. */
+  #forwardPass(x: Matrix): { z: Matrix[]; a: Matrix[]; delta: Matrix[] } {
+    if (x.rows !== this.sizes[0]) throw new RangeError(`Network: input has ${x.rows} rows, expected ${this.sizes[0]}`);
+    const ws = this.#workspace(x.cols);
+    this.layers.forEach(({ W, b }, l) => {
+      const prev = l === 0 ? x : ws.a[l - 1];
+      addColumn(matmul(W, prev, ws.z[l]), b);
+      activations[this.activations[l]].forward(ws.z[l], ws.a[l]);
+    });
+    return { z: ws.z, a: [x, ...ws.a], delta: ws.delta };
+  }
+
+  #workspace(m: number): Workspace {
+    let ws = this.#workspaces.get(m);
+    if (!ws) {
+      const shapes = this.sizes.slice(1);
+      const make = () => shapes.map((n) => zeros(n, m, this.dtype));
+      ws = { z: make(), a: make(), delta: make() };
+      // A full batch and a short last one are the common pair; keep no more.
+      if (this.#workspaces.size >= 2) this.#workspaces.clear();
+      this.#workspaces.set(m, ws);
+    }
+    return ws;
+  }
+}
+
+function checkTarget(aL: Matrix, y: Matrix): void {
+  if (y.rows !== aL.rows || y.cols !== aL.cols) {
+    throw new RangeError(`Network: target is ${y.rows}×${y.cols}, expected ${aL.rows}×${aL.cols}`);
+  }
+}
+
+/**
+ * Glorot/Xavier normal (variance `2/(fan_in+fan_out)`) keeps sigmoid and tanh
+ * units out of saturation; He normal (variance `2/fan_in`) makes up for ReLU
+ * zeroing half its inputs.
+ */
+function initLayer(fanIn: number, fanOut: number, name: ActivationName, random: Random, dtype: DType): Layer {
+  const std = Math.sqrt(name === "relu" ? 2 / fanIn : 2 / (fanIn + fanOut));
+  const W = zeros(fanOut, fanIn, dtype);
+  for (let i = 0; i < W.data.length; i++) W.data[i] = random.normal() * std;
+  return { W, b: zeros(fanOut, 1, dtype) };
+}
+

@@ -1,0 +1,26 @@
+/**
+ * One training example as it flows through the streams before batching.
+ *
+ * @module
+ */
+
+import type { FloatArray } from "../kernels/types.ts";
+
+/**
+ * A sample: its feature vector `x` (length `N0`) and target vector `y` (length
+ * `NL`: one-hot for classes, the values for regression). Sources may hand out
+ * views into a shared block; consumers copy what they keep.
+ *
+ * @example
+ * ```ts
+ * import type { Sample } from "@fullmatrix/backprop";
+ * const s: Sample = { x: new Float32Array([0.5, 1]), y: new Float32Array([0, 1]) };
+ * console.assert(s.y[1] === 1);
+ * ```
+ */
+export interface Sample {
+  /** The features. */
+  x: FloatArray;
+  /** The target. */
+  y: FloatArray;
+}

@@ -1,0 +1,117 @@
+/**
+ * The training step as a stream stage: batches in, step events out.
+ *
+ * Each batch runs forward, back-propagates by the four equations and updates
+ * the parameters; the event carries the batch loss and, every `snapshotEvery`
+ * steps, a deep copy of all parameters. Being a `TransformStream`, it pulls a
+ * batch only when its reader wants an event, so a slow consumer holds the
+ * whole pipeline back instead of letting batches pile up.
+ *
+ * @module
+ */
+
+import type { LossName } from "../losses.ts";
+import { clone } from "../matrix.ts";
+import type { Layer, LayerGradient, Network } from "../network.ts";
+import type { Optimizer } from "../optimizers.ts";
+import type { Batch } from "./batches.ts";
+
+/**
+ * What one training step reports.
+ *
+ * @example
+ * ```ts
+ * import type { StepEvent } from "@fullmatrix/backprop";
+ * const line = (e: StepEvent) => `epoch ${e.epoch} step ${e.step}: loss ${e.loss.toFixed(4)}`;
+ * ```
+ */
+export interface StepEvent {
+  /** Tells step events from the other events of {@linkcode train}. */
+  type: "step";
+  /** The epoch, from 1. */
+  epoch: number;
+  /** The step, from 1, counted across epochs. */
+  step: number;
+  /** The number of samples in this batch (`M`). */
+  batchSize: number;
+  /** The batch loss before the update. */
+  loss: number;
+  /** Samples trained on so far, this batch included. */
+  samplesSeen: number;
+  /** A copy of every layer's parameters after the update, every `snapshotEvery` steps. */
+  snapshot?: Layer[];
+}
+
+/**
+ * Settings of a {@linkcode TrainStream}.
+ *
+ * @example
+ * ```ts
+ * import { SGD, type TrainStreamOptions } from "@fullmatrix/backprop";
+ * const opts: TrainStreamOptions = { loss: "quadratic", optimizer: new SGD({ learningRate: 3 }) };
+ * ```
+ */
+export interface TrainStreamOptions {
+  /** The loss to minimise. */
+  loss: LossName;
+  /** How gradients change the parameters. */
+  optimizer: Optimizer;
+  /** The epoch number to report; default 1. */
+  epoch?: number;
+  /** Steps already taken (the first event reports `step + 1`); default 0. */
+  step?: number;
+  /** Samples already seen; default 0. */
+  samplesSeen?: number;
+  /** Attach a parameter snapshot every this many steps; 0 (default) never. */
+  snapshotEvery?: number;
+}
+
+/**
+ * Trains `network` on each batch that passes through and emits a {@linkcode StepEvent}.
+ *
+ * @example One step on one batch
+ * ```ts
+ * import { fromRows, Network, SGD, TrainStream } from "@fullmatrix/backprop";
+ * const net = new Network({ sizes: [1, 1], activations: "identity" });
+ * const step = new TrainStream(net, { loss: "quadratic", optimizer: new SGD({ learningRate: 0.1 }) });
+ * const batch = { x: fromRows([[1, 2]]), y: fromRows([[2, 4]]) };
+ * const [event] = await Array.fromAsync(ReadableStream.from([batch]).pipeThrough(step));
+ * console.assert(event.step === 1 && event.batchSize === 2);
+ * ```
+ */
+export class TrainStream extends TransformStream<Batch, StepEvent> {
+  /** Wires the step to `network`; its parameters change as batches flow. */
+  constructor(network: Network, options: TrainStreamOptions) {
+    const { loss, optimizer, epoch = 1, snapshotEvery = 0 } = options;
+    let step = options.step ?? 0, samplesSeen = options.samplesSeen ?? 0;
+    let grads: LayerGradient[] | undefined;
+    super({
+      transform({ x, y }, controller) {
+        const result = network.gradients(x, y, loss, grads);
+        grads = result.grads;
+        optimizer.step(network.layers, grads);
+        step++;
+        samplesSeen += x.cols;
+        const event: StepEvent = { type: "step", epoch, step, batchSize: x.cols, loss: result.loss, samplesSeen };
+        if (snapshotEvery > 0 && step % snapshotEvery === 0) event.snapshot = snapshot(network);
+        controller.enqueue(event);
+      },
+    });
+  }
+}
+
+/**
+ * A deep copy of the network's parameters, safe to keep while training goes on.
+ *
+ * @example
+ * ```ts
+ * import { Network, snapshot } from "@fullmatrix/backprop";
+ * const net = new Network({ sizes: [2, 1], activations: "sigmoid" });
+ * const copy = snapshot(net);
+ * net.layers[0].W.data[0] += 1;
+ * console.assert(copy[0].W.data[0] !== net.layers[0].W.data[0]);
+ * ```
+ */
+export function snapshot(network: Network): Layer[] {
+  return network.layers.map(({ W, b }) => ({ W: clone(W), b: clone(b) }));
+}
