@@ -16,7 +16,9 @@ const TEST_FRACTION = 0.2;
 
 const file = await Deno.open(SOURCE);
 const text = await new Response(file.readable.pipeThrough(new DecompressionStream("gzip"))).text();
-const rows = text.split("\n").filter((line) => line.trim() !== "").map((line) => line.split(",").map((v) => String(Number(v))));
+const rows = text.split("\n").filter((line) => line.trim() !== "").map((line) =>
+  line.split(",").map((v) => String(Number(v)))
+);
 
 // Fisher–Yates with the project's own generator.
 const random = new Random(SEED);
@@ -25,7 +27,8 @@ for (let i = rows.length - 1; i > 0; i--) {
   [rows[i], rows[j]] = [rows[j], rows[i]];
 }
 
-const header = [...Array.from({ length: 64 }, (_, i) => `p${Math.floor(i / 8)}${i % 8}`), "label"].join(",");
+const header = [...Array.from({ length: 64 }, (_, i) => `p${Math.floor(i / 8)}${i % 8}`), "label"]
+  .join(",");
 const nTest = Math.round(rows.length * TEST_FRACTION);
 const write = (path: string, part: string[][]) =>
   Deno.writeTextFile(path, [header, ...part.map((r) => r.join(","))].join("\n") + "\n");

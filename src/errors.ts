@@ -28,7 +28,9 @@ export class DataError extends Error {
   /** Makes the error; the message is built from the place and the reason. */
   constructor(reason: string, where: { source: string; line?: number; column?: number }) {
     const line = where.line ?? 0, column = where.column ?? 0;
-    const place = line > 0 ? `${where.source}:${line}${column > 0 ? `:${column}` : ""}` : where.source;
+    const place = line > 0
+      ? `${where.source}:${line}${column > 0 ? `:${column}` : ""}`
+      : where.source;
     super(`${place}: ${reason}`);
     this.name = "DataError";
     this.source = where.source;

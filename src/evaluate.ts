@@ -72,7 +72,9 @@ export function argmaxColumns(a: Matrix): Int32Array {
   const out = new Int32Array(a.cols);
   for (let j = 0; j < a.cols; j++) {
     let best = 0;
-    for (let i = 1; i < a.rows; i++) if (a.data[i * a.cols + j] > a.data[best * a.cols + j]) best = i;
+    for (let i = 1; i < a.rows; i++) {
+      if (a.data[i * a.cols + j] > a.data[best * a.cols + j]) best = i;
+    }
     out[j] = best;
   }
   return out;

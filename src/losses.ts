@@ -66,7 +66,9 @@ const crossEntropy: Loss = {
   },
   gradient(a, y, out) {
     const m = a.cols;
-    for (let i = 0; i < a.data.length; i++) out.data[i] = -y.data[i] / (m * Math.max(a.data[i], EPSILON));
+    for (let i = 0; i < a.data.length; i++) {
+      out.data[i] = -y.data[i] / (m * Math.max(a.data[i], EPSILON));
+    }
     return out;
   },
 };

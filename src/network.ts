@@ -13,14 +13,14 @@
  */
 
 import { type ActivationName, activations } from "./activations.ts";
-import { type LossName, losses } from "./losses.ts";
+import { losses, type LossName } from "./losses.ts";
 import {
   addColumn,
   type DType,
-  type Matrix,
   matmul,
   matmulNT,
   matmulTN,
+  type Matrix,
   rowSums,
   zeros,
 } from "./matrix.ts";
@@ -130,16 +130,22 @@ export class Network {
   constructor(options: NetworkOptions) {
     const { sizes, seed = 0, dtype = "float32" } = options;
     if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
-      throw new RangeError(`Network: sizes must be at least two positive integers, got [${sizes.join(", ")}]`);
+      throw new RangeError(
+        `Network: sizes must be at least two positive integers, got [${sizes.join(", ")}]`,
+      );
     }
     const L = sizes.length - 1;
     const names = typeof options.activations === "string"
       ? Array<ActivationName>(L).fill(options.activations)
       : [...options.activations];
-    if (names.length !== L) throw new RangeError(`Network: ${L} layers need ${L} activations, got ${names.length}`);
+    if (names.length !== L) {
+      throw new RangeError(`Network: ${L} layers need ${L} activations, got ${names.length}`);
+    }
     for (const [l, name] of names.entries()) {
       if (!(name in activations)) throw new RangeError(`Network: unknown activation "${name}"`);
-      if (name === "softmax" && l !== L - 1) throw new RangeError("Network: softmax is for the output layer only");
+      if (name === "softmax" && l !== L - 1) {
+        throw new RangeError("Network: softmax is for the output layer only");
+      }
     }
     this.sizes = [...sizes];
     this.activations = names;
@@ -167,7 +173,11 @@ export class Network {
   gradients(x: Matrix, y: Matrix, loss: LossName, into?: LayerGradient[]): Gradients {
     const { z, a, delta } = this.#forwardPass(x);
     const L = this.layers.length;
-    const grads = into ?? this.layers.map(({ W, b }) => ({ dW: zeros(W.rows, W.cols, this.dtype), db: zeros(b.rows, 1, this.dtype) }));
+    const grads = into ??
+      this.layers.map(({ W, b }) => ({
+        dW: zeros(W.rows, W.cols, this.dtype),
+        db: zeros(b.rows, 1, this.dtype),
+      }));
     const value = this.#outputError(z[L - 1], a[L], y, loss, delta[L - 1]); // (1)
     for (let l = L - 1; l >= 0; l--) {
       matmulNT(delta[l], a[l], grads[l].dW); // (3)
@@ -187,14 +197,21 @@ export class Network {
     if (loss === "cross-entropy" && this.activations[this.activations.length - 1] === "softmax") {
       for (let i = 0; i < out.data.length; i++) out.data[i] = (aL.data[i] - y.data[i]) / aL.cols;
     } else {
-      activations[this.activations[this.activations.length - 1]].backward(zL, aL, losses[loss].gradient(aL, y, out), out);
+      activations[this.activations[this.activations.length - 1]].backward(
+        zL,
+        aL,
+        losses[loss].gradient(aL, y, out),
+        out,
+      );
     }
     return value;
   }
 
   /** Runs the batch forward, keeping every `Z^l` and `A^l` (with `A^0 = X`) for the backward pass. */
   #forwardPass(x: Matrix): { z: Matrix[]; a: Matrix[]; delta: Matrix[] } {
-    if (x.rows !== this.sizes[0]) throw new RangeError(`Network: input has ${x.rows} rows, expected ${this.sizes[0]}`);
+    if (x.rows !== this.sizes[0]) {
+      throw new RangeError(`Network: input has ${x.rows} rows, expected ${this.sizes[0]}`);
+    }
     const ws = this.#workspace(x.cols);
     this.layers.forEach(({ W, b }, l) => {
       const prev = l === 0 ? x : ws.a[l - 1];
@@ -229,10 +246,15 @@ function checkTarget(aL: Matrix, y: Matrix): void {
  * units out of saturation; He normal (variance `2/fan_in`) makes up for ReLU
  * zeroing half its inputs.
  */
-function initLayer(fanIn: number, fanOut: number, name: ActivationName, random: Random, dtype: DType): Layer {
+function initLayer(
+  fanIn: number,
+  fanOut: number,
+  name: ActivationName,
+  random: Random,
+  dtype: DType,
+): Layer {
   const std = Math.sqrt(name === "relu" ? 2 / fanIn : 2 / (fanIn + fanOut));
   const W = zeros(fanOut, fanIn, dtype);
   for (let i = 0; i < W.data.length; i++) W.data[i] = random.normal() * std;
   return { W, b: zeros(fanOut, 1, dtype) };
 }
-

@@ -62,8 +62,12 @@ export class SGD implements Optimizer {
   /** Validates and keeps the settings. */
   constructor(options: SGDOptions) {
     const { learningRate, momentum = 0 } = options;
-    if (!(learningRate > 0)) throw new RangeError(`SGD: learningRate must be > 0, got ${learningRate}`);
-    if (!(momentum >= 0 && momentum < 1)) throw new RangeError(`SGD: momentum must be in [0, 1), got ${momentum}`);
+    if (!(learningRate > 0)) {
+      throw new RangeError(`SGD: learningRate must be > 0, got ${learningRate}`);
+    }
+    if (!(momentum >= 0 && momentum < 1)) {
+      throw new RangeError(`SGD: momentum must be in [0, 1), got ${momentum}`);
+    }
     this.learningRate = learningRate;
     this.momentum = momentum;
   }
@@ -82,7 +86,10 @@ export class SGD implements Optimizer {
       for (let i = 0; i < p.length; i++) p[i] -= eta * g[i];
       return;
     }
-    const v = (this.#velocity[slot] ??= { ...param, data: new (p.constructor as Float64ArrayConstructor)(p.length) }).data;
+    const v = (this.#velocity[slot] ??= {
+      ...param,
+      data: new (p.constructor as Float64ArrayConstructor)(p.length),
+    }).data;
     for (let i = 0; i < p.length; i++) {
       v[i] = mu * v[i] - eta * g[i];
       p[i] += v[i];

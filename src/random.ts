@@ -56,7 +56,9 @@ export class Random {
 
   /** A uniform integer in [0, n), without modulo bias. */
   int(n: number): number {
-    if (!(n > 0 && n <= 4294967296)) throw new RangeError(`Random.int: n must be in (0, 2^32], got ${n}`);
+    if (!(n > 0 && n <= 4294967296)) {
+      throw new RangeError(`Random.int: n must be in (0, 2^32], got ${n}`);
+    }
     const limit = 4294967296 - (4294967296 % n);
     let x: number;
     do x = this.nextUint32(); while (x >= limit);

@@ -116,12 +116,27 @@ export function train(options: TrainOptions): ReadableStream<TrainEvent> {
 }
 
 async function* epochs(options: TrainOptions): AsyncGenerator<TrainEvent> {
-  const { network, loss, optimizer, classification = true, epochs = 1, batchSize = 32, snapshotEvery = 0 } = options;
+  const {
+    network,
+    loss,
+    optimizer,
+    classification = true,
+    epochs = 1,
+    batchSize = 32,
+    snapshotEvery = 0,
+  } = options;
   let step = 0, samplesSeen = 0;
   for (let epoch = 1; epoch <= epochs; epoch++) {
     const started = performance.now();
     let lossSum = 0, count = 0;
-    const trainer = new TrainStream(network, { loss, optimizer, epoch, step, samplesSeen, snapshotEvery });
+    const trainer = new TrainStream(network, {
+      loss,
+      optimizer,
+      epoch,
+      step,
+      samplesSeen,
+      snapshotEvery,
+    });
     const steps = (await options.data()).pipeThrough(batches(batchSize)).pipeThrough(trainer);
     for await (const event of steps) {
       lossSum += event.loss * event.batchSize;

@@ -38,7 +38,9 @@ export interface Batch {
  * ```
  */
 export function batches(size: number): TransformStream<Sample, Batch> {
-  if (!(Number.isInteger(size) && size > 0)) throw new RangeError(`batches: size must be a positive integer, got ${size}`);
+  if (!(Number.isInteger(size) && size > 0)) {
+    throw new RangeError(`batches: size must be a positive integer, got ${size}`);
+  }
   let pending: Sample[] = [];
   return new TransformStream<Sample, Batch>({
     transform(sample, controller) {
@@ -73,7 +75,9 @@ function columns(vectors: readonly Sample["x"][]): Matrix {
   const m = vectors.length, rows = vectors[0].length;
   const data = new (vectors[0] instanceof Float64Array ? Float64Array : Float32Array)(rows * m);
   vectors.forEach((v, j) => {
-    if (v.length !== rows) throw new RangeError(`batches: sample ${j} has ${v.length} values, expected ${rows}`);
+    if (v.length !== rows) {
+      throw new RangeError(`batches: sample ${j} has ${v.length} values, expected ${rows}`);
+    }
     for (let i = 0; i < rows; i++) data[i * m + j] = v[i];
   });
   return { rows, cols: m, data };

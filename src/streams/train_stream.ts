@@ -92,7 +92,14 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
         optimizer.step(network.layers, grads);
         step++;
         samplesSeen += x.cols;
-        const event: StepEvent = { type: "step", epoch, step, batchSize: x.cols, loss: result.loss, samplesSeen };
+        const event: StepEvent = {
+          type: "step",
+          epoch,
+          step,
+          batchSize: x.cols,
+          loss: result.loss,
+          samplesSeen,
+        };
         if (snapshotEvery > 0 && step % snapshotEvery === 0) event.snapshot = snapshot(network);
         controller.enqueue(event);
       },

@@ -1,0 +1,73 @@
+/**
+ * # @fullmatrix/backprop
+ *
+ * Train fully-connected neural networks with the **full-matrix method** of
+ * mini-batch back-propagation, as a pipeline of Web Streams.
+ *
+ * A mini-batch is one matrix with the samples as columns, so the forward pass
+ * and the four equations of backprop are a few matrix products for the whole
+ * batch (see {@linkcode Network.gradients}). {@linkcode perSampleGradients} is
+ * the textbook per-sample method, kept to show that both agree.
+ *
+ *     bytes → csvSamples → batches(M) → TrainStream → step events
+ *
+ * @example Train on a CSV file for a few epochs
+ * ```ts ignore
+ * import { csvSamples, Network, scaleFeatures, SGD, train } from "@fullmatrix/backprop";
+ *
+ * const network = new Network({ sizes: [64, 32, 10], activations: ["relu", "softmax"], seed: 1 });
+ * const open = async () =>
+ *   csvSamples((await Deno.open("data/digits_train.csv")).readable, { classes: 10 })
+ *     .pipeThrough(scaleFeatures(1 / 16));
+ * for await (const e of train({ network, data: open, loss: "cross-entropy", optimizer: new SGD({ learningRate: 0.1 }), epochs: 5 })) {
+ *   if (e.type === "epoch") console.log(e.epoch, e.trainLoss);
+ * }
+ * ```
+ *
+ * @module
+ */
+
+export { type Activation, type ActivationName, activations } from "./src/activations.ts";
+export { DataError } from "./src/errors.ts";
+export { csvSamples, type CsvSamplesOptions, discoverClasses } from "./src/streams/csv_samples.ts";
+export { argmaxColumns, evaluate, type Evaluation } from "./src/evaluate.ts";
+export { type Loss, losses, type LossName } from "./src/losses.ts";
+export {
+  addColumn,
+  clone,
+  column,
+  type DType,
+  dtypeOf,
+  type FloatArray,
+  fromRows,
+  hadamard,
+  matmul,
+  matmulNT,
+  matmulTN,
+  type Matrix,
+  rowSums,
+  toRows,
+  zeros,
+  zerosLike,
+} from "./src/matrix.ts";
+export {
+  type Gradients,
+  type Layer,
+  type LayerGradient,
+  Network,
+  type NetworkOptions,
+} from "./src/network.ts";
+export { type Optimizer, SGD, type SGDOptions } from "./src/optimizers.ts";
+export { perSampleGradients } from "./src/per_sample.ts";
+export { Random } from "./src/random.ts";
+export { type Batch, batches, toBatch } from "./src/streams/batches.ts";
+export type { Sample } from "./src/streams/sample.ts";
+export { scaleFeatures } from "./src/streams/scale.ts";
+export {
+  snapshot,
+  type StepEvent,
+  TrainStream,
+  type TrainStreamOptions,
+} from "./src/streams/train_stream.ts";
+export { type EpochEvent, train, type TrainEvent, type TrainOptions } from "./src/train.ts";
+export { fromModelJSON, type ModelJSON, toModelJSON } from "./src/model_json.ts";
