@@ -30,7 +30,8 @@
 export { type Activation, type ActivationName, activations } from "./src/activations.ts";
 export { DataError } from "./src/errors.ts";
 export { csvSamples, type CsvSamplesOptions, discoverClasses } from "./src/streams/csv_samples.ts";
-export { argmaxColumns, evaluate, type Evaluation } from "./src/evaluate.ts";
+export { evaluate, type Evaluation } from "./src/evaluate.ts";
+export { argmaxColumns, countCorrect } from "./src/metrics.ts";
 export { type Loss, losses, type LossName } from "./src/losses.ts";
 export {
   addColumn,

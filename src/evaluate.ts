@@ -1,11 +1,13 @@
 /**
- * Measuring a network on data it does not learn from: loss and accuracy.
+ * Measuring a network on data it does not learn from: the loss, and accuracy
+ * with a confusion matrix for classes, or mean squared and absolute error for values.
  *
  * @module
  */
 
 import { losses, type LossName } from "./losses.ts";
 import type { Matrix } from "./matrix.ts";
+import { argmaxColumns } from "./metrics.ts";
 import type { Network } from "./network.ts";
 import { batches } from "./streams/batches.ts";
 import type { Sample } from "./streams/sample.ts";
@@ -22,23 +24,30 @@ import type { Sample } from "./streams/sample.ts";
 export interface Evaluation {
   /** The mean loss per sample. */
   loss: number;
-  /** The fraction of samples whose largest output is their class (one-hot targets only). */
-  accuracy?: number;
   /** How many samples were seen. */
   samples: number;
+  /** Classification: the fraction of samples whose largest output is their class. */
+  accuracy?: number;
+  /** Classification: `confusion[actual][predicted]` counts. */
+  confusion?: number[][];
+  /** Regression: mean squared error per output value. */
+  mse?: number;
+  /** Regression: mean absolute error per output value. */
+  mae?: number;
 }
 
 /**
- * Runs `samples` through `network` in batches and averages loss (and accuracy
- * when `classification`) over all of them.
+ * Runs `samples` through `network` in batches and sums up loss and metrics
+ * over all of them: accuracy and a confusion matrix when `classification`
+ * (the default), MSE and MAE otherwise.
  *
  * @example
  * ```ts
  * import { evaluate, Network, type Sample } from "@fullmatrix/backprop";
  * const net = new Network({ sizes: [1, 2], activations: "softmax" });
  * const data: Sample[] = [{ x: new Float32Array([1]), y: new Float32Array([1, 0]) }];
- * const { samples } = await evaluate(net, ReadableStream.from(data), { loss: "cross-entropy" });
- * console.assert(samples === 1);
+ * const { samples, confusion } = await evaluate(net, ReadableStream.from(data), { loss: "cross-entropy" });
+ * console.assert(samples === 1 && confusion!.length === 2);
  * ```
  */
 export async function evaluate(
@@ -47,42 +56,37 @@ export async function evaluate(
   options: { loss: LossName; classification?: boolean; batchSize?: number },
 ): Promise<Evaluation> {
   const { loss, classification = true, batchSize = 256 } = options;
-  let total = 0, correct = 0, count = 0;
+  const k = network.sizes[network.sizes.length - 1];
+  const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
+  let total = 0, count = 0, squared = 0, absolute = 0;
   for await (const { x, y } of samples.pipeThrough(batches(batchSize))) {
     const a = network.forward(x);
     total += losses[loss].value(a, y) * x.cols;
-    if (classification) correct += countCorrect(a, y);
     count += x.cols;
+    if (classification) tally(confusion, a, y);
+    else [squared, absolute] = addErrors(a, y, squared, absolute);
   }
-  const result: Evaluation = { loss: count > 0 ? total / count : NaN, samples: count };
-  if (classification) result.accuracy = count > 0 ? correct / count : NaN;
+  const result: Evaluation = { loss: total / count, samples: count };
+  if (classification) {
+    result.accuracy = confusion.reduce((n, row, i) => n + row[i], 0) / count;
+    result.confusion = confusion;
+  } else {
+    result.mse = squared / (count * k);
+    result.mae = absolute / (count * k);
+  }
   return result;
 }
 
-/**
- * The predicted class of each column: the row of its largest value.
- *
- * @example
- * ```ts
- * import { argmaxColumns, fromRows } from "@fullmatrix/backprop";
- * console.assert(argmaxColumns(fromRows([[0.1, 0.9], [0.9, 0.1]]))[0] === 1);
- * ```
- */
-export function argmaxColumns(a: Matrix): Int32Array {
-  const out = new Int32Array(a.cols);
-  for (let j = 0; j < a.cols; j++) {
-    let best = 0;
-    for (let i = 1; i < a.rows; i++) {
-      if (a.data[i * a.cols + j] > a.data[best * a.cols + j]) best = i;
-    }
-    out[j] = best;
-  }
-  return out;
+function tally(confusion: number[][], a: Matrix, y: Matrix): void {
+  const predicted = argmaxColumns(a), actual = argmaxColumns(y);
+  predicted.forEach((p, j) => confusion[actual[j]][p]++);
 }
 
-function countCorrect(a: Matrix, y: Matrix): number {
-  const predicted = argmaxColumns(a), actual = argmaxColumns(y);
-  let n = 0;
-  for (let j = 0; j < predicted.length; j++) if (predicted[j] === actual[j]) n++;
-  return n;
+function addErrors(a: Matrix, y: Matrix, squared: number, absolute: number): [number, number] {
+  for (let i = 0; i < a.data.length; i++) {
+    const d = a.data[i] - y.data[i];
+    squared += d * d;
+    absolute += Math.abs(d);
+  }
+  return [squared, absolute];
 }

@@ -15,6 +15,7 @@
  * @module
  */
 
+import { wasmKernelsOf } from "./kernels/backend.ts";
 import { gemmStrided } from "./kernels/ts_gemm.ts";
 import type { DType, FloatArray } from "./kernels/types.ts";
 
@@ -140,7 +141,9 @@ export function clone(m: Matrix): Matrix {
  */
 export function matmul(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.rows, b.cols)): Matrix {
   checkProduct("matmul", a.cols, b.rows, out, a.rows, b.cols);
-  gemmStrided(a.rows, b.cols, a.cols, a.data, a.cols, 1, b.data, b.cols, 1, out.data, false);
+  const wasm = wasmKernelsOf(a.data, b.data, out.data);
+  if (wasm) wasm.gemmNN(a.rows, b.cols, a.cols, a.data, b.data, out.data);
+  else gemmStrided(a.rows, b.cols, a.cols, a.data, a.cols, 1, b.data, b.cols, 1, out.data, false);
   return out;
 }
 
@@ -156,7 +159,9 @@ export function matmul(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.rows, 
  */
 export function matmulTN(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.cols, b.cols)): Matrix {
   checkProduct("matmulTN", a.rows, b.rows, out, a.cols, b.cols);
-  gemmStrided(a.cols, b.cols, a.rows, a.data, 1, a.cols, b.data, b.cols, 1, out.data, false);
+  const wasm = wasmKernelsOf(a.data, b.data, out.data);
+  if (wasm) wasm.gemmTN(a.cols, b.cols, a.rows, a.data, b.data, out.data);
+  else gemmStrided(a.cols, b.cols, a.rows, a.data, 1, a.cols, b.data, b.cols, 1, out.data, false);
   return out;
 }
 
@@ -172,7 +177,9 @@ export function matmulTN(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.cols
  */
 export function matmulNT(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.rows, b.rows)): Matrix {
   checkProduct("matmulNT", a.cols, b.cols, out, a.rows, b.rows);
-  gemmStrided(a.rows, b.rows, a.cols, a.data, a.cols, 1, b.data, 1, b.cols, out.data, false);
+  const wasm = wasmKernelsOf(a.data, b.data, out.data);
+  if (wasm) wasm.gemmNT(a.rows, b.rows, a.cols, a.data, b.data, out.data);
+  else gemmStrided(a.rows, b.rows, a.cols, a.data, a.cols, 1, b.data, 1, b.cols, out.data, false);
   return out;
 }
 

@@ -16,14 +16,16 @@ import { type ActivationName, activations } from "./activations.ts";
 import { losses, type LossName } from "./losses.ts";
 import {
   addColumn,
+  clone,
   type DType,
+  type FloatArray,
   matmul,
   matmulNT,
   matmulTN,
   type Matrix,
   rowSums,
-  zeros,
 } from "./matrix.ts";
+import { type BackendName, type Storage, storageFor } from "./kernels/backend.ts";
 import { Random } from "./random.ts";
 
 /**
@@ -75,6 +77,8 @@ export interface Gradients {
   loss: number;
   /** One gradient per layer. */
   grads: LayerGradient[];
+  /** The batch's output `A^L`, where the method has it at hand (a buffer reused by the next call). */
+  output?: Matrix;
 }
 
 /**
@@ -95,13 +99,20 @@ export interface NetworkOptions {
   seed?: number;
   /** Element type; default `"float32"`. */
   dtype?: DType;
+  /** Kernels: `"auto"` (default) takes WebAssembly SIMD where the engine has it, else TypeScript. */
+  backend?: BackendName;
 }
 
-/** Buffers of one forward/backward pass for a batch of `M` columns, reused between batches. */
+/**
+ * Buffers of the forward/backward pass, allocated once for up to `capacity`
+ * columns; a batch of `M ≤ capacity` columns uses their first `rows × M` elements.
+ */
 interface Workspace {
-  z: Matrix[];
-  a: Matrix[];
-  delta: Matrix[];
+  capacity: number;
+  x: FloatArray;
+  z: FloatArray[];
+  a: FloatArray[];
+  delta: FloatArray[];
 }
 
 /**
@@ -124,7 +135,11 @@ export class Network {
   readonly dtype: DType;
   /** The parameters, layer `1` first. Their `data` may be written (that is how optimizers work). */
   readonly layers: Layer[];
-  #workspaces = new Map<number, Workspace>();
+  /** Which kernels compute: `typescript`, `wasm-simd` or `wasm-relaxed-simd`. */
+  readonly kernels: string;
+  #storage: Storage;
+  #workspace: Workspace | undefined;
+  #scratchGrads: LayerGradient[] | undefined;
 
   /** Builds a network with Glorot (He for ReLU) initial weights from a seeded generator, zero biases. */
   constructor(options: NetworkOptions) {
@@ -150,8 +165,19 @@ export class Network {
     this.sizes = [...sizes];
     this.activations = names;
     this.dtype = dtype;
+    this.#storage = storageFor(options.backend ?? "auto");
+    this.kernels = this.#storage.kernels;
     const random = new Random(seed);
-    this.layers = names.map((name, l) => initLayer(sizes[l], sizes[l + 1], name, random, dtype));
+    this.layers = names.map((name, l) => {
+      const layer = { W: this.#matrix(sizes[l + 1], sizes[l]), b: this.#matrix(sizes[l + 1], 1) };
+      initWeights(layer.W, name, random);
+      return layer;
+    });
+  }
+
+  /** Gradient buffers shaped like the layers, in the network's own storage: pass them to `gradients` as `into`. */
+  allocGradients(): LayerGradient[] {
+    return this.layers.map(({ W, b }) => ({ dW: this.#matrix(W.rows, W.cols), db: this.#matrix(b.rows, 1) }));
   }
 
   /** The output `A^L` (`NL × M`) for inputs `x` (`N0 × M`). */
@@ -168,16 +194,13 @@ export class Network {
    *     ∂C/∂W^l = δ^l (A^(l-1))ᵀ                    (3) sums over the M columns
    *     ∂C/∂b^l = δ^l · ones(M, 1)                  (4) sums over the M columns
    *
-   * With `into` the gradients are written there (no allocation per batch).
+   * With `into` (from {@linkcode Network.allocGradients}) the gradients are
+   * written there, with no allocation per batch; without it they are new copies.
    */
   gradients(x: Matrix, y: Matrix, loss: LossName, into?: LayerGradient[]): Gradients {
     const { z, a, delta } = this.#forwardPass(x);
     const L = this.layers.length;
-    const grads = into ??
-      this.layers.map(({ W, b }) => ({
-        dW: zeros(W.rows, W.cols, this.dtype),
-        db: zeros(b.rows, 1, this.dtype),
-      }));
+    const grads = into ?? (this.#scratchGrads ??= this.allocGradients());
     const value = this.#outputError(z[L - 1], a[L], y, loss, delta[L - 1]); // (1)
     for (let l = L - 1; l >= 0; l--) {
       matmulNT(delta[l], a[l], grads[l].dW); // (3)
@@ -187,7 +210,8 @@ export class Network {
         activations[this.activations[l - 1]].backward(z[l - 1], a[l], back, delta[l - 1]); // (2)
       }
     }
-    return { loss: value, grads };
+    if (into) return { loss: value, grads, output: a[L] };
+    return { loss: value, grads: grads.map(({ dW, db }) => ({ dW: clone(dW), db: clone(db) })), output: a[L] };
   }
 
   /** δ^L into `out`, and the loss. Softmax with cross-entropy simplifies to `(A − Y)/M`, exact and stable. */
@@ -208,30 +232,42 @@ export class Network {
   }
 
   /** Runs the batch forward, keeping every `Z^l` and `A^l` (with `A^0 = X`) for the backward pass. */
-  #forwardPass(x: Matrix): { z: Matrix[]; a: Matrix[]; delta: Matrix[] } {
-    if (x.rows !== this.sizes[0]) {
-      throw new RangeError(`Network: input has ${x.rows} rows, expected ${this.sizes[0]}`);
+  #forwardPass(input: Matrix): { z: Matrix[]; a: Matrix[]; delta: Matrix[] } {
+    if (input.rows !== this.sizes[0]) {
+      throw new RangeError(`Network: input has ${input.rows} rows, expected ${this.sizes[0]}`);
     }
-    const ws = this.#workspace(x.cols);
+    const m = input.cols, ws = this.#workspaceFor(m);
+    const view = (data: FloatArray, rows: number): Matrix => ({ rows, cols: m, data: data.subarray(0, rows * m) });
+    // The one copy of a batch: into the network's storage, where its kernels can read it.
+    const x = view(ws.x, input.rows);
+    x.data.set(input.data);
+    const shapes = this.sizes.slice(1);
+    const z = shapes.map((n, l) => view(ws.z[l], n));
+    const a = shapes.map((n, l) => view(ws.a[l], n));
     this.layers.forEach(({ W, b }, l) => {
-      const prev = l === 0 ? x : ws.a[l - 1];
-      addColumn(matmul(W, prev, ws.z[l]), b);
-      activations[this.activations[l]].forward(ws.z[l], ws.a[l]);
+      addColumn(matmul(W, l === 0 ? x : a[l - 1], z[l]), b);
+      activations[this.activations[l]].forward(z[l], a[l]);
     });
-    return { z: ws.z, a: [x, ...ws.a], delta: ws.delta };
+    return { z, a: [x, ...a], delta: shapes.map((n, l) => view(ws.delta[l], n)) };
   }
 
-  #workspace(m: number): Workspace {
-    let ws = this.#workspaces.get(m);
-    if (!ws) {
-      const shapes = this.sizes.slice(1);
-      const make = () => shapes.map((n) => zeros(n, m, this.dtype));
-      ws = { z: make(), a: make(), delta: make() };
-      // A full batch and a short last one are the common pair; keep no more.
-      if (this.#workspaces.size >= 2) this.#workspaces.clear();
-      this.#workspaces.set(m, ws);
-    }
-    return ws;
+  /** The workspace, grown (doubling) when a batch is wider than any before. */
+  #workspaceFor(m: number): Workspace {
+    if (this.#workspace && m <= this.#workspace.capacity) return this.#workspace;
+    const capacity = Math.max(m, 2 * (this.#workspace?.capacity ?? 0));
+    const buffers = () => this.sizes.slice(1).map((n) => this.#storage.alloc(n * capacity, this.dtype));
+    this.#workspace = {
+      capacity,
+      x: this.#storage.alloc(this.sizes[0] * capacity, this.dtype),
+      z: buffers(),
+      a: buffers(),
+      delta: buffers(),
+    };
+    return this.#workspace;
+  }
+
+  #matrix(rows: number, cols: number): Matrix {
+    return { rows, cols, data: this.#storage.alloc(rows * cols, this.dtype) };
   }
 }
 
@@ -246,15 +282,8 @@ function checkTarget(aL: Matrix, y: Matrix): void {
  * units out of saturation; He normal (variance `2/fan_in`) makes up for ReLU
  * zeroing half its inputs.
  */
-function initLayer(
-  fanIn: number,
-  fanOut: number,
-  name: ActivationName,
-  random: Random,
-  dtype: DType,
-): Layer {
+function initWeights(W: Matrix, name: ActivationName, random: Random): void {
+  const [fanOut, fanIn] = [W.rows, W.cols];
   const std = Math.sqrt(name === "relu" ? 2 / fanIn : 2 / (fanIn + fanOut));
-  const W = zeros(fanOut, fanIn, dtype);
   for (let i = 0; i < W.data.length; i++) W.data[i] = random.normal() * std;
-  return { W, b: zeros(fanOut, 1, dtype) };
 }

@@ -1,24 +1,64 @@
 /**
  * Optimizers: how a step's gradients change the parameters.
  *
+ * Each optimizer keeps what it learns between steps (a velocity, running moments) as
+ * named typed arrays, so a checkpoint can save it with {@linkcode Optimizer.state} and a
+ * resumed run can restore it with {@linkcode Optimizer.loadState} and continue bit for
+ * bit as if it had never stopped. The learning rate is a plain writable field, so a
+ * schedule can set it before each step.
+ *
  * @module
  */
 
-import type { Matrix } from "./matrix.ts";
+import type { FloatArray } from "./matrix.ts";
 import type { Layer, LayerGradient } from "./network.ts";
+
+/**
+ * Everything an optimizer carries from step to step, as plain data for a checkpoint.
+ *
+ * @example
+ * ```ts
+ * import { SGD } from "@fullmatrix/backprop";
+ * const state = new SGD({ learningRate: 0.1, momentum: 0.9 }).state();
+ * console.assert(state.kind === "sgd" && state.step === 0 && state.scalars.momentum === 0.9);
+ * ```
+ */
+export interface OptimizerState {
+  /** Which optimizer wrote it, e.g. `"sgd"` or `"adam"`. */
+  kind: string;
+  /** Steps taken. */
+  step: number;
+  /** The learning rate and the settings, by name (booleans as 0 or 1). */
+  scalars: Record<string, number>;
+  /** Per-parameter buffers, named like `"velocity.0.W"`: buffer, layer from 0, parameter. */
+  tensors: Record<string, FloatArray>;
+}
 
 /**
  * Updates parameters in place from their gradients, one step at a time.
  *
- * @example A custom optimizer
+ * @example A custom optimizer: plain gradient descent with nothing to remember
  * ```ts
  * import type { Optimizer } from "@fullmatrix/backprop";
- * const noop: Optimizer = { step() {} };
+ * const descent: Optimizer = {
+ *   learningRate: 0.1,
+ *   step(layers, grads) {
+ *     layers.forEach(({ W }, l) => W.data.forEach((w, i) => W.data[i] = w - this.learningRate * grads[l].dW.data[i]));
+ *   },
+ *   state: () => ({ kind: "descent", step: 0, scalars: {}, tensors: {} }),
+ *   loadState() {},
+ * };
  * ```
  */
 export interface Optimizer {
   /** Applies one update to every layer's `W` and `b`. */
   step(layers: Layer[], grads: LayerGradient[]): void;
+  /** The step size η; a schedule sets it before each step. */
+  learningRate: number;
+  /** A deep copy of the state, safe to keep while training goes on. */
+  state(): OptimizerState;
+  /** Restores a state taken by {@linkcode Optimizer.state}, so training continues exactly. */
+  loadState(state: OptimizerState): void;
 }
 
 /**
@@ -27,7 +67,7 @@ export interface Optimizer {
  * @example
  * ```ts
  * import type { SGDOptions } from "@fullmatrix/backprop";
- * const opts: SGDOptions = { learningRate: 0.1, momentum: 0.9 };
+ * const opts: SGDOptions = { learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 };
  * ```
  */
 export interface SGDOptions {
@@ -35,14 +75,24 @@ export interface SGDOptions {
   learningRate: number;
   /** Momentum μ in [0, 1); 0 (the default) is plain SGD. */
   momentum?: number;
+  /** Nesterov's look-ahead momentum instead of heavy-ball; needs `momentum > 0`. Default false. */
+  nesterov?: boolean;
+  /** L2 penalty λ ≥ 0 on the weights `W` (biases are not decayed). Default 0. */
+  weightDecay?: number;
 }
 
 /**
- * Stochastic gradient descent, with optional (heavy-ball) momentum:
+ * Stochastic gradient descent, with optional momentum and L2 weight decay:
  *
- *     v ← μ v − η ∂C/∂θ        θ ← θ + v
+ *     g ← ∂C/∂θ + λθ          (λ for weights only)
+ *     v ← μ v − η g
+ *     θ ← θ + v               heavy-ball (default)
+ *     θ ← θ + μ v − η g       Nesterov
  *
- * With `μ = 0` this is the seed's `θ ← θ − η ∂C/∂θ`.
+ * With `μ = 0` and `λ = 0` this is the textbook `θ ← θ − η ∂C/∂θ`. The Nesterov form is
+ * Sutskever's rewriting of the look-ahead gradient, which needs no second forward pass.
+ * Biases are not decayed: one per unit, they hardly add capacity, and shrinking them only
+ * pulls the fit off centre.
  *
  * @example
  * ```ts
@@ -57,42 +107,267 @@ export class SGD implements Optimizer {
   learningRate: number;
   /** Momentum μ. */
   readonly momentum: number;
-  #velocity: Matrix[] = [];
+  /** Whether the momentum is Nesterov's. */
+  readonly nesterov: boolean;
+  /** L2 penalty λ on the weights. */
+  readonly weightDecay: number;
+  #memory = new Memory("sgd", "SGD");
 
   /** Validates and keeps the settings. */
   constructor(options: SGDOptions) {
-    const { learningRate, momentum = 0 } = options;
-    if (!(learningRate > 0)) {
-      throw new RangeError(`SGD: learningRate must be > 0, got ${learningRate}`);
-    }
-    if (!(momentum >= 0 && momentum < 1)) {
-      throw new RangeError(`SGD: momentum must be in [0, 1), got ${momentum}`);
-    }
+    const { learningRate, momentum = 0, nesterov = false, weightDecay = 0 } = options;
+    checkLearningRate("SGD", learningRate);
+    check("SGD", "momentum", momentum, momentum >= 0 && momentum < 1, "in [0, 1)");
+    check("SGD", "weightDecay", weightDecay, weightDecay >= 0 && weightDecay < Infinity, ">= 0");
+    if (nesterov && momentum === 0) throw new RangeError("SGD: nesterov needs momentum > 0");
     this.learningRate = learningRate;
     this.momentum = momentum;
+    this.nesterov = nesterov;
+    this.weightDecay = weightDecay;
   }
 
   /** θ ← θ − η g, or the momentum update. */
   step(layers: Layer[], grads: LayerGradient[]): void {
-    layers.forEach((layer, l) => {
-      this.#update(2 * l, layer.W, grads[l].dW);
-      this.#update(2 * l + 1, layer.b, grads[l].db);
-    });
+    this.#memory.step++;
+    for (const param of parameters(layers, grads, this.weightDecay)) this.#update(param);
   }
 
-  #update(slot: number, param: Matrix, grad: Matrix): void {
-    const p = param.data, g = grad.data, eta = this.learningRate, mu = this.momentum;
+  /** A deep copy of the step count, the settings and the velocities. */
+  state(): OptimizerState {
+    return this.#memory.save(this.#scalars());
+  }
+
+  /** Restores a state of an SGD with the same settings (else a `RangeError`). */
+  loadState(state: OptimizerState): void {
+    this.learningRate = this.#memory.load(state, this.#scalars());
+  }
+
+  #scalars(): Record<string, number> {
+    return {
+      learningRate: this.learningRate,
+      momentum: this.momentum,
+      nesterov: Number(this.nesterov),
+      weightDecay: this.weightDecay,
+    };
+  }
+
+  #update({ name, p, g, decay }: Parameter): void {
+    const eta = this.learningRate, mu = this.momentum, nesterov = this.nesterov;
     if (mu === 0) {
-      for (let i = 0; i < p.length; i++) p[i] -= eta * g[i];
+      for (let i = 0; i < p.length; i++) p[i] -= eta * (g[i] + decay * p[i]);
       return;
     }
-    const v = (this.#velocity[slot] ??= {
-      ...param,
-      data: new (p.constructor as Float64ArrayConstructor)(p.length),
-    }).data;
+    const v = this.#memory.tensor(`velocity.${name}`, p);
     for (let i = 0; i < p.length; i++) {
-      v[i] = mu * v[i] - eta * g[i];
-      p[i] += v[i];
+      const gi = g[i] + decay * p[i];
+      v[i] = mu * v[i] - eta * gi;
+      // Heavy-ball adds v; Nesterov adds the step it would take from the look-ahead point.
+      p[i] += nesterov ? mu * v[i] - eta * gi : v[i];
     }
   }
+}
+
+/**
+ * Settings of {@linkcode Adam}; every field has the usual default.
+ *
+ * @example
+ * ```ts
+ * import type { AdamOptions } from "@fullmatrix/backprop";
+ * const opts: AdamOptions = { learningRate: 3e-4, beta2: 0.99 };
+ * ```
+ */
+export interface AdamOptions {
+  /** The step size η. Default 0.001. */
+  learningRate?: number;
+  /** Decay β1 in [0, 1) of the running mean of gradients. Default 0.9. */
+  beta1?: number;
+  /** Decay β2 in [0, 1) of the running mean of squared gradients. Default 0.999. */
+  beta2?: number;
+  /** ε > 0 added to the root of the second moment, so the step stays finite. Default 1e-8. */
+  epsilon?: number;
+  /** L2 penalty λ ≥ 0 on the weights `W`, added to the gradient (not AdamW's decoupled decay). */
+  weightDecay?: number;
+}
+
+/**
+ * Adam (Kingma and Ba): a step per parameter scaled by running moments of its gradient,
+ * bias-corrected for their zero start:
+ *
+ *     g ← ∂C/∂θ + λθ          (λ for weights only, as in SGD)
+ *     m ← β1 m + (1 − β1) g             m̂ = m / (1 − β1^t)
+ *     v ← β2 v + (1 − β2) g²            v̂ = v / (1 − β2^t)
+ *     θ ← θ − η m̂ / (√v̂ + ε)
+ *
+ * @example
+ * ```ts
+ * import { Adam, fromRows } from "@fullmatrix/backprop";
+ * const layer = { W: fromRows([[1]], "float64"), b: fromRows([[0]], "float64") };
+ * const grad = { dW: fromRows([[5]], "float64"), db: fromRows([[0]], "float64") };
+ * new Adam({ learningRate: 0.1 }).step([layer], [grad]);
+ * console.assert(Math.abs(layer.W.data[0] - 0.9) < 1e-6); // the first step is about η·sign(g)
+ * ```
+ */
+export class Adam implements Optimizer {
+  /** The step size η. */
+  learningRate: number;
+  /** Decay of the first moment. */
+  readonly beta1: number;
+  /** Decay of the second moment. */
+  readonly beta2: number;
+  /** Added to `√v̂`. */
+  readonly epsilon: number;
+  /** L2 penalty λ on the weights. */
+  readonly weightDecay: number;
+  #memory = new Memory("adam", "Adam");
+
+  /** Validates and keeps the settings. */
+  constructor(options: AdamOptions = {}) {
+    const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0 } =
+      options;
+    checkLearningRate("Adam", learningRate);
+    check("Adam", "beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
+    check("Adam", "beta2", beta2, beta2 >= 0 && beta2 < 1, "in [0, 1)");
+    check("Adam", "epsilon", epsilon, epsilon > 0 && epsilon < Infinity, "> 0");
+    check("Adam", "weightDecay", weightDecay, weightDecay >= 0 && weightDecay < Infinity, ">= 0");
+    this.learningRate = learningRate;
+    this.beta1 = beta1;
+    this.beta2 = beta2;
+    this.epsilon = epsilon;
+    this.weightDecay = weightDecay;
+  }
+
+  /** Updates the moments and takes one bias-corrected step. */
+  step(layers: Layer[], grads: LayerGradient[]): void {
+    const t = ++this.#memory.step;
+    // Folding 1/(1 − β1^t) into the step size and 1/(1 − β2^t) under the root saves a division each.
+    const size = this.learningRate / (1 - this.beta1 ** t), correction2 = 1 - this.beta2 ** t;
+    for (const param of parameters(layers, grads, this.weightDecay)) {
+      this.#update(param, size, correction2);
+    }
+  }
+
+  /** A deep copy of the step count, the settings and both moments. */
+  state(): OptimizerState {
+    return this.#memory.save(this.#scalars());
+  }
+
+  /** Restores a state of an Adam with the same settings (else a `RangeError`). */
+  loadState(state: OptimizerState): void {
+    this.learningRate = this.#memory.load(state, this.#scalars());
+  }
+
+  #scalars(): Record<string, number> {
+    const { learningRate, beta1, beta2, epsilon, weightDecay } = this;
+    return { learningRate, beta1, beta2, epsilon, weightDecay };
+  }
+
+  #update({ name, p, g, decay }: Parameter, size: number, correction2: number): void {
+    const m = this.#memory.tensor(`m.${name}`, p), v = this.#memory.tensor(`v.${name}`, p);
+    const { beta1, beta2, epsilon } = this;
+    for (let i = 0; i < p.length; i++) {
+      const gi = g[i] + decay * p[i];
+      m[i] = beta1 * m[i] + (1 - beta1) * gi;
+      v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+      p[i] -= size * m[i] / (Math.sqrt(v[i] / correction2) + epsilon);
+    }
+  }
+}
+
+/** One parameter as an update sees it: its name in the state, values, gradient and L2 factor. */
+interface Parameter {
+  name: string;
+  p: FloatArray;
+  g: FloatArray;
+  decay: number;
+}
+
+/** Every `W` and `b` with its gradient; only weights get the decay. */
+function parameters(layers: Layer[], grads: LayerGradient[], weightDecay: number): Parameter[] {
+  if (grads.length !== layers.length) {
+    throw new RangeError(`optimizer: ${layers.length} layers but ${grads.length} gradients`);
+  }
+  return layers.flatMap(({ W, b }, l) => [
+    { name: `${l}.W`, p: W.data, g: grads[l].dW.data, decay: weightDecay },
+    { name: `${l}.b`, p: b.data, g: grads[l].db.data, decay: 0 },
+  ]);
+}
+
+/**
+ * What an optimizer remembers: the step count and named buffers shaped like the
+ * parameters, made on first use; with saving and exact restoring.
+ */
+class Memory {
+  step = 0;
+  #tensors = new Map<string, FloatArray>();
+  readonly #kind: string;
+  readonly #label: string;
+
+  constructor(kind: string, label: string) {
+    this.#kind = kind;
+    this.#label = label;
+  }
+
+  /** The buffer `name`, zeros like `param` the first time. */
+  tensor(name: string, param: FloatArray): FloatArray {
+    let buffer = this.#tensors.get(name);
+    if (!buffer) {
+      buffer = new (param.constructor as Float64ArrayConstructor)(param.length);
+      this.#tensors.set(name, buffer);
+    } else if (buffer.length !== param.length || buffer.constructor !== param.constructor) {
+      throw new RangeError(
+        `${this.#label}: state "${name}" holds ${describe(buffer)}, the parameter ${
+          describe(param)
+        }`,
+      );
+    }
+    return buffer;
+  }
+
+  save(scalars: Record<string, number>): OptimizerState {
+    const tensors = Object.fromEntries([...this.#tensors].map(([name, t]) => [name, t.slice()]));
+    return { kind: this.#kind, step: this.step, scalars, tensors };
+  }
+
+  /** Takes `state` after checking it fits; returns its learning rate. */
+  load(state: OptimizerState, own: Record<string, number>): number {
+    const label = this.#label;
+    if (state.kind !== this.#kind) {
+      throw new RangeError(`${label}: cannot load the state of "${state.kind}"`);
+    }
+    if (!(Number.isInteger(state.step) && state.step >= 0)) {
+      throw new RangeError(`${label}: state step must be an integer >= 0, got ${state.step}`);
+    }
+    for (const [name, value] of Object.entries(own)) {
+      // Other settings would continue differently from the run that saved the state.
+      if (name !== "learningRate" && !Object.is(state.scalars[name], value)) {
+        throw new RangeError(
+          `${label}: state has ${name} ${state.scalars[name]}, this has ${value}`,
+        );
+      }
+    }
+    // A schedule may have brought the rate down to 0 by the time the state was taken.
+    const learningRate = state.scalars.learningRate;
+    check(
+      label,
+      "learningRate",
+      learningRate,
+      learningRate >= 0 && learningRate < Infinity,
+      ">= 0",
+    );
+    this.step = state.step;
+    this.#tensors = new Map(Object.entries(state.tensors).map(([name, t]) => [name, t.slice()]));
+    return learningRate;
+  }
+}
+
+function describe(a: FloatArray): string {
+  return `${a.length} × ${a instanceof Float64Array ? "float64" : "float32"}`;
+}
+
+function checkLearningRate(label: string, learningRate: number): void {
+  check(label, "learningRate", learningRate, learningRate > 0 && learningRate < Infinity, "> 0");
+}
+
+function check(label: string, name: string, value: number, ok: boolean, rule: string): void {
+  if (!ok) throw new RangeError(`${label}: ${name} must be ${rule}, got ${value}`);
 }

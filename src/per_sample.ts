@@ -33,11 +33,12 @@ export function perSampleGradients(net: Network, x: Matrix, y: Matrix, loss: Los
     dW: zeros(W.rows, W.cols, net.dtype),
     db: zeros(b.rows, 1, net.dtype),
   }));
+  const one = net.allocGradients();
   let total = 0;
   for (let j = 0; j < m; j++) {
-    const one = net.gradients(column(x, j), column(y, j), loss);
-    total += one.loss;
-    one.grads.forEach((g, l) => {
+    const { loss: value } = net.gradients(column(x, j), column(y, j), loss, one);
+    total += value;
+    one.forEach((g, l) => {
       addInto(sum[l].dW, g.dW);
       addInto(sum[l].db, g.db);
     });

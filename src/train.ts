@@ -1,22 +1,27 @@
 /**
  * The whole training pipeline for several epochs, as one stream of events.
  *
- *     source() → samples → batches(M) → TrainStream → step events
- *                                           └ after each epoch: evaluate(test) → epoch event
+ *     data(epoch) → [shuffle] → batches(M) → TrainStream → step events
+ *                                               └ epoch end: evaluate(validation) → epoch event
+ *     … → end event (why training stopped; best parameters restored)
  *
  * The source is opened anew for each epoch, so a file is read as a stream each
  * time and memory stays bounded by the stream queues, not by the file's size.
+ * Everything that varies between epochs (the shuffle order) derives from
+ * `(seed, epoch)`, so a run resumed after epoch `k` matches an uninterrupted one.
  *
  * @module
  */
 
+import type { EarlyStopping, Monitor } from "./early_stopping.ts";
 import { evaluate } from "./evaluate.ts";
 import type { LossName } from "./losses.ts";
 import type { Network } from "./network.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { batches } from "./streams/batches.ts";
 import type { Sample } from "./streams/sample.ts";
-import { type StepEvent, TrainStream } from "./streams/train_stream.ts";
+import { epochSeed, shuffleBuffer } from "./streams/shuffle.ts";
+import { NonFiniteLossError, type StepEvent, TrainStream } from "./streams/train_stream.ts";
 
 /**
  * What {@linkcode train} reports at the end of each epoch.
@@ -28,22 +33,60 @@ import { type StepEvent, TrainStream } from "./streams/train_stream.ts";
  * ```
  */
 export interface EpochEvent {
-  /** Tells epoch events from step events. */
+  /** Tells epoch events from the others. */
   type: "epoch";
   /** The epoch just finished, from 1. */
   epoch: number;
   /** Steps taken so far, across epochs. */
   step: number;
+  /** Samples trained on so far, across epochs. */
+  samplesSeen: number;
   /** The mean batch loss over the epoch, weighted by batch size. */
   trainLoss: number;
-  /** Loss on the test data, when there is test data. */
-  testLoss?: number;
-  /** Accuracy on the test data, for classification with test data. */
-  testAccuracy?: number;
-  /** Training samples per second in this epoch (reading and parsing included, testing not). */
+  /** Classification: the fraction of training samples classified right (before each batch's update). */
+  trainAccuracy?: number;
+  /** Loss on the validation data, when there is some. */
+  validationLoss?: number;
+  /** Classification: accuracy on the validation data. */
+  validationAccuracy?: number;
+  /** Regression: mean squared error on the validation data. */
+  validationMSE?: number;
+  /** Regression: mean absolute error on the validation data. */
+  validationMAE?: number;
+  /** The learning rate of the epoch's last step. */
+  learningRate: number;
+  /** Training samples per second in this epoch (reading and parsing included, validation not). */
   samplesPerSec: number;
   /** Wall time of the epoch's training, in seconds. */
   seconds: number;
+  /** With early stopping: whether this epoch is the best so far. */
+  best?: boolean;
+}
+
+/**
+ * The last event of a run: why it stopped, and whether the best parameters were put back.
+ *
+ * @example
+ * ```ts
+ * import type { EndEvent } from "@fullmatrix/backprop";
+ * const why = (e: EndEvent) => e.reason === "early-stopping" ? `best epoch ${e.bestEpoch}` : e.reason;
+ * ```
+ */
+export interface EndEvent {
+  /** Tells the end event from the others. */
+  type: "end";
+  /** `completed` (all epochs), `early-stopping`, `aborted` (the signal), or `non-finite` (NaN/Inf loss). */
+  reason: "completed" | "early-stopping" | "aborted" | "non-finite";
+  /** The last epoch that finished. */
+  epoch: number;
+  /** Steps taken in all. */
+  step: number;
+  /** With early stopping: the epoch whose parameters the network now holds. */
+  bestEpoch?: number;
+  /** Whether the parameters of `bestEpoch` were restored. */
+  restoredBest: boolean;
+  /** For `non-finite`: what happened, in a sentence. */
+  message?: string;
 }
 
 /**
@@ -55,7 +98,25 @@ export interface EpochEvent {
  * const isEpoch = (e: TrainEvent) => e.type === "epoch";
  * ```
  */
-export type TrainEvent = StepEvent | EpochEvent;
+export type TrainEvent = StepEvent | EpochEvent | EndEvent;
+
+/**
+ * Where a resumed run starts: the counters after the last finished epoch.
+ *
+ * @example
+ * ```ts
+ * import type { TrainStart } from "@fullmatrix/backprop";
+ * const afterThree: TrainStart = { epoch: 3, step: 135, samplesSeen: 4314 };
+ * ```
+ */
+export interface TrainStart {
+  /** Epochs already done. */
+  epoch: number;
+  /** Steps already taken. */
+  step: number;
+  /** Samples already seen. */
+  samplesSeen: number;
+}
 
 /**
  * Settings of {@linkcode train}.
@@ -74,28 +135,41 @@ export type TrainEvent = StepEvent | EpochEvent;
 export interface TrainOptions {
   /** The network to train (its parameters change in place). */
   network: Network;
-  /** Opens the training samples; called once per epoch. */
-  data: () => ReadableStream<Sample> | Promise<ReadableStream<Sample>>;
-  /** Opens the test samples; called after each epoch. */
-  test?: () => ReadableStream<Sample> | Promise<ReadableStream<Sample>>;
+  /** Opens the training samples; called once per epoch (from 1). */
+  data: (epoch: number) => ReadableStream<Sample> | Promise<ReadableStream<Sample>>;
+  /** Opens the validation samples; called after each epoch. */
+  validation?: (epoch: number) => ReadableStream<Sample> | Promise<ReadableStream<Sample>>;
   /** The loss to minimise. */
   loss: LossName;
   /** How gradients change the parameters. */
   optimizer: Optimizer;
+  /** The learning rate for each 0-based step; default: the optimizer's, unchanged. */
+  schedule?: (step: number) => number;
   /** Whether targets are one-hot classes (accuracy is reported); default true. */
   classification?: boolean;
-  /** Number of epochs; default 1. */
+  /** The last epoch to run; default 1. */
   epochs?: number;
   /** Mini-batch size `M`; default 32. */
   batchSize?: number;
+  /** Pass each epoch through a seeded shuffle buffer of this many samples (seeded by `(seed, epoch)`). */
+  shuffle?: { seed: number; bufferSize: number };
+  /** Stop when a metric stops improving, and restore the best parameters at the end. */
+  earlyStopping?: EarlyStopping;
+  /** Stop after the current batch once aborted. */
+  signal?: AbortSignal;
+  /** Resume after this point instead of starting at epoch 1. */
+  start?: TrainStart;
   /** Attach a parameter snapshot to every this many steps; 0 (default) never. */
   snapshotEvery?: number;
 }
 
 /**
- * Trains for `epochs` epochs and streams a {@linkcode StepEvent} per batch and
- * an {@linkcode EpochEvent} per epoch. Nothing runs until the stream is read;
- * cancelling it (or `break` in `for await`) stops training and closes the source.
+ * Trains epoch after epoch and streams a {@linkcode StepEvent} per batch, an
+ * {@linkcode EpochEvent} per epoch and one {@linkcode EndEvent}. Nothing runs
+ * until the stream is read; cancelling it (or `break` in `for await`) stops
+ * training and closes the source. Bad data errors the stream once; a NaN or
+ * infinite loss ends the run with reason `non-finite`, keeping the last good
+ * parameters.
  *
  * @example Learn y = x on two points
  * ```ts
@@ -112,52 +186,130 @@ export interface TrainOptions {
  * ```
  */
 export function train(options: TrainOptions): ReadableStream<TrainEvent> {
-  return ReadableStream.from(epochs(options));
+  return ReadableStream.from(run(options));
 }
 
-async function* epochs(options: TrainOptions): AsyncGenerator<TrainEvent> {
-  const {
-    network,
+async function* run(options: TrainOptions): AsyncGenerator<TrainEvent> {
+  const { network, epochs = 1, earlyStopping, signal } = options;
+  let { epoch: done, step, samplesSeen } = options.start ?? { epoch: 0, step: 0, samplesSeen: 0 };
+  let reason: EndEvent["reason"] = "completed", message: string | undefined;
+  if (earlyStopping?.monitor.startsWith("validation") && !options.validation) {
+    throw new RangeError(`early stopping monitors ${earlyStopping.monitor}, but there is no validation data`);
+  }
+  while (done < epochs) {
+    const epoch = done + 1;
+    const summary = new EpochSummary();
+    try {
+      for await (const event of await steps(options, epoch, step, samplesSeen)) {
+        summary.add(event);
+        ({ step, samplesSeen } = event);
+        yield event;
+      }
+    } catch (e) {
+      if (!(e instanceof NonFiniteLossError)) throw e;
+      [reason, message] = ["non-finite", e.message];
+      break;
+    }
+    if (signal?.aborted) {
+      reason = "aborted";
+      break;
+    }
+    const event = await summary.finish(options, epoch, step, samplesSeen);
+    done = epoch;
+    const stop = earlyStopping?.update(epoch, metric(event, earlyStopping.monitor), network);
+    if (earlyStopping) event.best = earlyStopping.bestEpoch === epoch;
+    yield event;
+    if (stop) {
+      reason = "early-stopping";
+      break;
+    }
+  }
+  const restoredBest = reason !== "non-finite" && (earlyStopping?.restoreBest(network) ?? false);
+  const end: EndEvent = { type: "end", reason, epoch: done, step, restoredBest };
+  if (earlyStopping) end.bestEpoch = earlyStopping.bestEpoch;
+  if (message) end.message = message;
+  yield end;
+}
+
+/** One epoch's step events: the data through the shuffle, the batcher and the trainer. */
+async function steps(
+  options: TrainOptions,
+  epoch: number,
+  step: number,
+  samplesSeen: number,
+): Promise<ReadableStream<StepEvent>> {
+  const { network, loss, optimizer, schedule, signal, shuffle, classification = true } = options;
+  let samples = await options.data(epoch);
+  if (shuffle) {
+    samples = samples.pipeThrough(
+      shuffleBuffer(shuffle.bufferSize, epochSeed(shuffle.seed, epoch)),
+    );
+  }
+  const trainer = new TrainStream(network, {
     loss,
     optimizer,
-    classification = true,
-    epochs = 1,
-    batchSize = 32,
-    snapshotEvery = 0,
-  } = options;
-  let step = 0, samplesSeen = 0;
-  for (let epoch = 1; epoch <= epochs; epoch++) {
-    const started = performance.now();
-    let lossSum = 0, count = 0;
-    const trainer = new TrainStream(network, {
-      loss,
-      optimizer,
-      epoch,
-      step,
-      samplesSeen,
-      snapshotEvery,
-    });
-    const steps = (await options.data()).pipeThrough(batches(batchSize)).pipeThrough(trainer);
-    for await (const event of steps) {
-      lossSum += event.loss * event.batchSize;
-      count += event.batchSize;
-      ({ step, samplesSeen } = event);
-      yield event;
-    }
-    const seconds = (performance.now() - started) / 1000;
-    const done: EpochEvent = {
+    epoch,
+    step,
+    samplesSeen,
+    schedule,
+    signal,
+    classification,
+    snapshotEvery: options.snapshotEvery,
+  });
+  return samples.pipeThrough(batches(options.batchSize ?? 32)).pipeThrough(trainer);
+}
+
+/** Adds up an epoch's step events into its {@linkcode EpochEvent}. */
+class EpochSummary {
+  #started = performance.now();
+  #loss = 0;
+  #correct = 0;
+  #count = 0;
+  #learningRate = NaN;
+
+  add(event: StepEvent): void {
+    this.#loss += event.loss * event.batchSize;
+    this.#correct += event.correct ?? 0;
+    this.#count += event.batchSize;
+    this.#learningRate = event.learningRate;
+  }
+
+  async finish(
+    options: TrainOptions,
+    epoch: number,
+    step: number,
+    samplesSeen: number,
+  ): Promise<EpochEvent> {
+    const seconds = (performance.now() - this.#started) / 1000;
+    const { classification = true } = options;
+    const event: EpochEvent = {
       type: "epoch",
       epoch,
       step,
-      trainLoss: lossSum / count,
-      samplesPerSec: count / seconds,
+      samplesSeen,
+      trainLoss: this.#loss / this.#count,
+      learningRate: this.#learningRate,
+      samplesPerSec: this.#count / seconds,
       seconds,
     };
-    if (options.test) {
-      const result = await evaluate(network, await options.test(), { loss, classification });
-      done.testLoss = result.loss;
-      if (result.accuracy !== undefined) done.testAccuracy = result.accuracy;
+    if (classification) event.trainAccuracy = this.#correct / this.#count;
+    if (options.validation) {
+      const v = await evaluate(options.network, await options.validation(epoch), {
+        loss: options.loss,
+        classification,
+      });
+      event.validationLoss = v.loss;
+      if (classification) event.validationAccuracy = v.accuracy;
+      else [event.validationMSE, event.validationMAE] = [v.mse, v.mae];
     }
-    yield done;
+    return event;
   }
+}
+
+function metric(event: EpochEvent, monitor: Monitor): number {
+  const value = event[monitor];
+  if (value === undefined) {
+    throw new RangeError(`early stopping monitors ${monitor}, which this run does not measure`);
+  }
+  return value;
 }

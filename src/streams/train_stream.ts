@@ -3,13 +3,17 @@
  *
  * Each batch runs forward, back-propagates by the four equations and updates
  * the parameters; the event carries the batch loss and, every `snapshotEvery`
- * steps, a deep copy of all parameters. Being a `TransformStream`, it pulls a
+ * steps, a deep copy of all parameters. A batch whose loss is NaN or infinite
+ * is not applied: the stream errors with {@linkcode NonFiniteLossError} and the
+ * parameters stay those of the last good step. An aborted `signal` ends the
+ * stream before the next batch. Being a `TransformStream`, it pulls a
  * batch only when its reader wants an event, so a slow consumer holds the
  * whole pipeline back instead of letting batches pile up.
  *
  * @module
  */
 
+import { countCorrect } from "../metrics.ts";
 import type { LossName } from "../losses.ts";
 import { clone } from "../matrix.ts";
 import type { Layer, LayerGradient, Network } from "../network.ts";
@@ -38,6 +42,10 @@ export interface StepEvent {
   loss: number;
   /** Samples trained on so far, this batch included. */
   samplesSeen: number;
+  /** The learning rate this step used. */
+  learningRate: number;
+  /** How many samples of the batch the network classified right before the update (classification only). */
+  correct?: number;
   /** A copy of every layer's parameters after the update, every `snapshotEvery` steps. */
   snapshot?: Layer[];
 }
@@ -64,6 +72,32 @@ export interface TrainStreamOptions {
   samplesSeen?: number;
   /** Attach a parameter snapshot every this many steps; 0 (default) never. */
   snapshotEvery?: number;
+  /** The learning rate for each 0-based step; default: the optimizer's own, unchanged. */
+  schedule?: (step: number) => number;
+  /** Count right answers against one-hot targets in each event's `correct`; default false. */
+  classification?: boolean;
+  /** Stop before the next batch once aborted; the stream then closes normally. */
+  signal?: AbortSignal;
+}
+
+/**
+ * The loss of a batch was NaN or infinite; the step was not applied.
+ *
+ * @example
+ * ```ts
+ * import { NonFiniteLossError } from "@fullmatrix/backprop";
+ * const e = new NonFiniteLossError(NaN, 2, 17);
+ * console.assert(e.message.includes("step 17"));
+ * ```
+ */
+export class NonFiniteLossError extends Error {
+  /** Builds the message from the loss and where it happened. */
+  constructor(loss: number, epoch: number, step: number) {
+    super(
+      `loss became ${loss} at epoch ${epoch}, step ${step}; stopped with the parameters of the last good step (try a smaller learning rate)`,
+    );
+    this.name = "NonFiniteLossError";
+  }
 }
 
 /**
@@ -82,13 +116,29 @@ export interface TrainStreamOptions {
 export class TrainStream extends TransformStream<Batch, StepEvent> {
   /** Wires the step to `network`; its parameters change as batches flow. */
   constructor(network: Network, options: TrainStreamOptions) {
-    const { loss, optimizer, epoch = 1, snapshotEvery = 0 } = options;
+    const {
+      loss,
+      optimizer,
+      epoch = 1,
+      snapshotEvery = 0,
+      schedule,
+      classification = false,
+      signal,
+    } = options;
     let step = options.step ?? 0, samplesSeen = options.samplesSeen ?? 0;
     let grads: LayerGradient[] | undefined;
     super({
       transform({ x, y }, controller) {
+        if (signal?.aborted) return controller.terminate();
+        if (schedule) optimizer.learningRate = schedule(step);
         const result = network.gradients(x, y, loss, grads);
+        if (!Number.isFinite(result.loss)) {
+          throw new NonFiniteLossError(result.loss, epoch, step + 1);
+        }
         grads = result.grads;
+        const correct = classification && result.output
+          ? countCorrect(result.output, y)
+          : undefined;
         optimizer.step(network.layers, grads);
         step++;
         samplesSeen += x.cols;
@@ -99,7 +149,9 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
           batchSize: x.cols,
           loss: result.loss,
           samplesSeen,
+          learningRate: optimizer.learningRate,
         };
+        if (correct !== undefined) event.correct = correct;
         if (snapshotEvery > 0 && step % snapshotEvery === 0) event.snapshot = snapshot(network);
         controller.enqueue(event);
       },

@@ -1,0 +1,137 @@
+/**
+ * The elementwise steps of backprop as WebAssembly functions, for one precision.
+ *
+ * Around the products, a training step adds the bias to each column, applies
+ * ReLU and its derivative, sums `δ` along its rows for the bias gradient and
+ * moves each parameter by `−η·∇`. Each is one pass over memory, so the point
+ * of doing them in wasm is to keep the data where the products left it; a
+ * vector body with a scalar tail is all the speed there is to get. Sigmoid,
+ * tanh and softmax need `exp`, which WebAssembly lacks, and stay in TypeScript.
+ *
+ * Every function is generated from one streaming loop: the vector kind runs
+ * while a full vector is left, then the scalar kind finishes the tail.
+ *
+ * @module
+ */
+
+import { Code, type Func, I32, i32s, ValType } from "./encoder.ts";
+import type { Kind, Precision } from "./precision.ts";
+
+/** Leaves the result for one value of `kind`, given locals holding the inputs, then the uniforms. */
+type Op = (c: Code, kind: Kind, values: readonly number[]) => Code;
+
+/**
+ * `out[t] = op(in₀[t], …, u₀, …)` for `len` elements, advancing `out` and the
+ * input pointers past them; `uniforms` are element-typed locals splatted to
+ * every lane. `len` ends at zero.
+ */
+function mapLoop(
+  c: Code,
+  p: Precision,
+  out: number,
+  inputs: readonly number[],
+  uniforms: readonly number[],
+  len: number,
+  op: Op,
+): void {
+  for (const kind of [p.vector, p.scalar]) {
+    const values = inputs.map(() => c.local(kind.type));
+    const splats = uniforms.map((u) => {
+      const local = c.local(kind.type);
+      kind.splat(c.get(u)).set(local);
+      return local;
+    });
+    c.while(() => c.get(len).i32(kind.width).op(I32.geU), () => {
+      inputs.forEach((ptr, t) => kind.load(c.get(ptr)).set(values[t]));
+      kind.store(op(c.get(out), kind, [...values, ...splats]));
+      for (const ptr of new Set([out, ...inputs])) c.advance(ptr, kind.bytes, true);
+      c.get(len).i32(kind.width).op(I32.sub).set(len);
+    });
+  }
+}
+
+/** `name(out, in₀, …, len, u₀, …)`: {@linkcode mapLoop} over the whole arrays. */
+function map(p: Precision, name: string, inputs: number, uniforms: number, op: Op): Func {
+  const params = [...i32s(inputs + 2), ...new Array(uniforms).fill(p.scalar.type)];
+  const c = new Code(params);
+  const ins = params.slice(1, inputs + 1).map((_, t) => 1 + t);
+  const us = params.slice(inputs + 2).map((_, t) => inputs + 2 + t);
+  mapLoop(c, p, 0, ins, us, inputs + 1, op);
+  return { name, params, code: c };
+}
+
+/** `add_column(x, bias, rows, cols)`: `x(i, j) += bias[i]`, the bias of each unit added to every sample. */
+function addColumn(p: Precision): Func {
+  const params = i32s(4);
+  const c = new Code(params);
+  const [x, bias, rows, cols] = [0, 1, 2, 3];
+  const b = c.local(p.scalar.type), left = c.local(ValType.i32);
+  c.while(() => c.get(rows), () => {
+    p.scalar.load(c.get(bias)).set(b).advance(bias, p.bytes, true).get(cols).set(left);
+    mapLoop(c, p, x, [x], [b], left, (c, kind, [v, u]) => kind.add(c.get(v).get(u)));
+    c.get(rows).i32(1).op(I32.sub).set(rows);
+  });
+  return { name: "add_column", params, code: c };
+}
+
+/** `row_sums(out, x, rows, cols)`: `out[i] = Σⱼ x(i, j)`, the bias gradient from `δ`. */
+function rowSums(p: Precision): Func {
+  const params = i32s(4);
+  const c = new Code(params);
+  const [out, x, rows, cols] = [0, 1, 2, 3];
+  const left = c.local(ValType.i32), total = c.local(p.scalar.type);
+  c.while(() => c.get(rows), () => {
+    p.scalar.zero(c).set(total).get(cols).set(left);
+    for (const kind of [p.vector, p.scalar]) {
+      const sum = c.local(kind.type);
+      kind.zero(c).set(sum);
+      c.while(() => c.get(left).i32(kind.width).op(I32.geU), () => {
+        kind.add(kind.load(c.get(sum).get(x))).set(sum).advance(x, kind.bytes, true);
+        c.get(left).i32(kind.width).op(I32.sub).set(left);
+      });
+      p.scalar.add(kind.sumLanes(c.get(total).get(sum))).set(total);
+    }
+    p.scalar.store(c.get(out).get(total)).advance(out, p.bytes, true);
+    c.get(rows).i32(1).op(I32.sub).set(rows);
+  });
+  return { name: "row_sums", params, code: c };
+}
+
+/**
+ * The elementwise functions for precision `p`, named with a `_f32`/`_f64` suffix:
+ *
+ * - `relu(out, z, len)`: `out = max(z, 0)`, with NaN going to 0 as in TypeScript's `z > 0 ? z : 0`;
+ * - `relu_backward(out, z, g, len)`: `out = z > 0 ? g : 0`, ReLU's `g ⊙ σ'(z)`;
+ * - `hadamard(out, a, b, len)`: `out = a ⊙ b`;
+ * - `axpy(y, y, x, len, alpha)`: `y += alpha·x` (`y` twice: it is read and written);
+ * - `add_column(x, bias, rows, cols)` and `row_sums(out, x, rows, cols)` as above.
+ *
+ * Pointers are byte offsets, lengths are element counts; `out` may be one of the inputs.
+ *
+ * @example
+ * ```ts
+ * import { encodeModule } from "./encoder.ts";
+ * import { elementwiseFuncs } from "./elementwise.ts";
+ * import { precision } from "./precision.ts";
+ * const bytes = encodeModule(elementwiseFuncs(precision("float64", false)), false);
+ * console.assert(WebAssembly.validate(bytes));
+ * ```
+ */
+export function elementwiseFuncs(p: Precision): Func[] {
+  const suffix = p.dtype === "float64" ? "f64" : "f32";
+  const funcs = [
+    map(p, "relu", 1, 0, (c, kind, [z]) => kind.keep(kind.positive(c.get(z).get(z)))),
+    map(p, "relu_backward", 2, 0, (c, kind, [z, g]) => kind.keep(kind.positive(c.get(g).get(z)))),
+    map(p, "hadamard", 2, 0, (c, kind, [a, b]) => kind.mul(c.get(a).get(b))),
+    map(
+      p,
+      "axpy",
+      2,
+      1,
+      (c, kind, [y, x, alpha]) => kind.add(kind.mul(c.get(y).get(x).get(alpha))),
+    ),
+    addColumn(p),
+    rowSums(p),
+  ];
+  return funcs.map((f) => ({ ...f, name: `${f.name}_${suffix}` }));
+}

@@ -1,0 +1,107 @@
+/**
+ * The kernel module: every generated function of both precisions, in one module.
+ *
+ * One module means one instance over one memory, so float32 and float64
+ * matrices can share an arena. Its bytes depend only on the SIMD level and on
+ * whether the imported memory is shared, so each of those four variants is
+ * compiled once per process and instantiated per memory, which is cheap.
+ *
+ * @module
+ */
+
+import { isShared } from "./arena.ts";
+import { encodeModule, type Func } from "./encoder.ts";
+import { elementwiseFuncs } from "./elementwise.ts";
+import { gemmFuncs } from "./gemm.ts";
+import { precision } from "./precision.ts";
+
+/**
+ * The functions of one precision, as the module exports them: pointers and
+ * strides in bytes, lengths in elements. `gemm` is described in `gemm.ts`, the
+ * others in `elementwise.ts`.
+ */
+export interface PrecisionExports {
+  gemm(
+    m: number,
+    n: number,
+    k: number,
+    pa: number,
+    sai: number,
+    sap: number,
+    pb: number,
+    sbp: number,
+    sbj: number,
+    pc: number,
+    acc: number,
+    scratch: number,
+  ): void;
+  relu(out: number, z: number, len: number): void;
+  relu_backward(out: number, z: number, g: number, len: number): void;
+  hadamard(out: number, a: number, b: number, len: number): void;
+  axpy(out: number, y: number, x: number, len: number, alpha: number): void;
+  add_column(x: number, bias: number, rows: number, cols: number): void;
+  row_sums(out: number, x: number, rows: number, cols: number): void;
+}
+
+/** The functions of an instance, by element type. */
+export interface KernelExports {
+  /** The float32 kernels. */
+  readonly f32: PrecisionExports;
+  /** The float64 kernels. */
+  readonly f64: PrecisionExports;
+}
+
+/**
+ * The module with every kernel, for relaxed or plain SIMD, importing a shared or non-shared memory.
+ *
+ * @example
+ * ```ts
+ * import { kernelModuleBytes } from "./module.ts";
+ * console.assert(WebAssembly.validate(kernelModuleBytes(false, false)));
+ * ```
+ */
+export function kernelModuleBytes(relaxed: boolean, shared: boolean): Uint8Array<ArrayBuffer> {
+  const funcs: Func[] = [];
+  for (const dtype of ["float32", "float64"] as const) {
+    const p = precision(dtype, relaxed);
+    funcs.push(...gemmFuncs(p, funcs.length), ...elementwiseFuncs(p));
+  }
+  return encodeModule(funcs, shared);
+}
+
+/** Compiled modules by variant: compiling takes milliseconds, instantiating microseconds. */
+const modules = new Map<string, WebAssembly.Module>();
+
+function compiled(relaxed: boolean, shared: boolean): WebAssembly.Module {
+  const key = `${relaxed} ${shared}`;
+  let module = modules.get(key);
+  if (!module) {
+    modules.set(key, module = new WebAssembly.Module(kernelModuleBytes(relaxed, shared)));
+  }
+  return module;
+}
+
+/** The exports of one precision, found by their suffix. */
+function exportsOf(all: WebAssembly.Exports, suffix: string): PrecisionExports {
+  const names = ["gemm", "relu", "relu_backward", "hadamard", "axpy", "add_column", "row_sums"];
+  return Object.fromEntries(
+    names.map((name) => [name, all[`${name}_${suffix}`]]),
+  ) as unknown as PrecisionExports;
+}
+
+/**
+ * An instance of the module over `memory`, with relaxed SIMD's multiply-add when `relaxed`.
+ *
+ * @example
+ * ```ts
+ * import { instantiateKernels } from "./module.ts";
+ * const kernels = instantiateKernels(new WebAssembly.Memory({ initial: 1 }), false);
+ * console.assert(typeof kernels.f64.gemm === "function");
+ * ```
+ */
+export function instantiateKernels(memory: WebAssembly.Memory, relaxed: boolean): KernelExports {
+  const instance = new WebAssembly.Instance(compiled(relaxed, isShared(memory)), {
+    env: { memory },
+  });
+  return { f32: exportsOf(instance.exports, "f32"), f64: exportsOf(instance.exports, "f64") };
+}

@@ -1,0 +1,261 @@
+/**
+ * Learning-rate schedules: the rate as a function of the 0-based step.
+ *
+ * A large rate early makes fast progress, a small one late settles into a minimum; a
+ * schedule says how to get from one to the other. Schedules are plain functions of the
+ * step, with no state, so a run resumed at step `k` gets the same rates as one that
+ * never stopped. The trainer sets `optimizer.learningRate = schedule(step)` before
+ * each step.
+ *
+ * @module
+ */
+
+/**
+ * The learning rate for a 0-based step.
+ *
+ * @example
+ * ```ts
+ * import type { Schedule } from "@fullmatrix/backprop";
+ * const halving: Schedule = (step) => 0.1 / 2 ** step;
+ * ```
+ */
+export type Schedule = (step: number) => number;
+
+/**
+ * The same rate at every step.
+ *
+ * @example
+ * ```ts
+ * import { constantLR } from "@fullmatrix/backprop";
+ * console.assert(constantLR(0.1)(1000) === 0.1);
+ * ```
+ */
+export function constantLR(lr: number): Schedule {
+  checkRate(lr);
+  return () => lr;
+}
+
+/**
+ * Settings of {@linkcode stepLR}.
+ *
+ * @example
+ * ```ts
+ * import type { StepLROptions } from "@fullmatrix/backprop";
+ * const opts: StepLROptions = { lr: 0.1, stepSize: 1000, gamma: 0.5 };
+ * ```
+ */
+export interface StepLROptions {
+  /** The rate of the first `stepSize` steps. */
+  lr: number;
+  /** How many steps each rate lasts. */
+  stepSize: number;
+  /** The factor in (0, 1] applied after every `stepSize` steps. */
+  gamma: number;
+}
+
+/**
+ * A staircase: `lr · gamma^⌊step / stepSize⌋`.
+ *
+ * @example
+ * ```ts
+ * import { stepLR } from "@fullmatrix/backprop";
+ * const schedule = stepLR({ lr: 0.1, stepSize: 10, gamma: 0.5 });
+ * console.assert(schedule(9) === 0.1 && schedule(10) === 0.05);
+ * ```
+ */
+export function stepLR(options: StepLROptions): Schedule {
+  const { lr, stepSize, gamma } = options;
+  checkRate(lr);
+  checkCount("stepSize", stepSize, 1);
+  checkGamma(gamma);
+  return (step) => lr * gamma ** Math.floor(step / stepSize);
+}
+
+/**
+ * Settings of {@linkcode exponentialLR}.
+ *
+ * @example
+ * ```ts
+ * import type { ExponentialLROptions } from "@fullmatrix/backprop";
+ * const perEpoch: ExponentialLROptions = { lr: 0.1, gamma: 0.95, decaySteps: 469 }; // 469 steps an epoch
+ * ```
+ */
+export interface ExponentialLROptions {
+  /** The rate at step 0. */
+  lr: number;
+  /** The factor in (0, 1] the rate is multiplied by every `decaySteps` steps. */
+  gamma: number;
+  /** Steps over which the rate falls by `gamma`; default 1. The steps of an epoch make it per epoch. */
+  decaySteps?: number;
+}
+
+/**
+ * A smooth decay, per step: `lr · gamma^(step / decaySteps)`. The rate falls a little at
+ * every step rather than in jumps, and passes through `lr · gamma^k` at step
+ * `k · decaySteps`; so with `decaySteps` set to the steps of an epoch, `gamma` is the
+ * decay per epoch.
+ *
+ * @example
+ * ```ts
+ * import { exponentialLR } from "@fullmatrix/backprop";
+ * const schedule = exponentialLR({ lr: 1, gamma: 0.25, decaySteps: 2 });
+ * console.assert(schedule(1) === 0.5 && schedule(4) === 0.0625);
+ * ```
+ */
+export function exponentialLR(options: ExponentialLROptions): Schedule {
+  const { lr, gamma, decaySteps = 1 } = options;
+  checkRate(lr);
+  checkGamma(gamma);
+  checkCount("decaySteps", decaySteps, 1);
+  return (step) => lr * gamma ** (step / decaySteps);
+}
+
+/**
+ * Settings of {@linkcode cosineLR}.
+ *
+ * @example
+ * ```ts
+ * import type { CosineLROptions } from "@fullmatrix/backprop";
+ * const opts: CosineLROptions = { lr: 0.1, totalSteps: 10_000, warmupSteps: 500 };
+ * ```
+ */
+export interface CosineLROptions {
+  /** The peak rate, reached when the warm-up ends. */
+  lr: number;
+  /** Steps of the whole run; the rate reaches `minLR` there. */
+  totalSteps: number;
+  /** The final rate, in [0, lr]; default 0. */
+  minLR?: number;
+  /** Steps of linear warm-up before the cosine, less than `totalSteps`; default 0. */
+  warmupSteps?: number;
+}
+
+/**
+ * Linear warm-up, then half a cosine from `lr` down to `minLR` at `totalSteps` (and
+ * `minLR` after it). The warm-up rises from 0 in equal parts, `lr · (step + 1) / warmupSteps`,
+ * so its first step already moves and its last one is at `lr`; it keeps early steps,
+ * taken while Adam's moments or momentum are still unsettled, small.
+ *
+ *     step < W:   lr · (step + 1) / W
+ *     otherwise:  minLR + (lr − minLR) · (1 + cos(π · min(1, (step − W) / (T − W)))) / 2
+ *
+ * @example
+ * ```ts
+ * import { cosineLR } from "@fullmatrix/backprop";
+ * const schedule = cosineLR({ lr: 1, totalSteps: 12, warmupSteps: 2 });
+ * console.assert(schedule(0) === 0.5 && schedule(2) === 1 && schedule(7) === 0.5 && schedule(12) === 0);
+ * ```
+ */
+export function cosineLR(options: CosineLROptions): Schedule {
+  const { lr, totalSteps, minLR = 0, warmupSteps = 0 } = options;
+  checkRate(lr);
+  checkCount("totalSteps", totalSteps, 1);
+  if (!(minLR >= 0 && minLR <= lr)) {
+    throw new RangeError(`cosineLR: minLR must be in [0, ${lr}], got ${minLR}`);
+  }
+  checkCount("warmupSteps", warmupSteps, 0);
+  if (warmupSteps >= totalSteps) {
+    throw new RangeError(
+      `cosineLR: warmupSteps (${warmupSteps}) must be less than totalSteps (${totalSteps})`,
+    );
+  }
+  const span = totalSteps - warmupSteps;
+  return (step) => {
+    if (step < warmupSteps) return lr * (step + 1) / warmupSteps;
+    const progress = Math.min(1, (step - warmupSteps) / span);
+    return minLR + (lr - minLR) * (1 + Math.cos(Math.PI * progress)) / 2;
+  };
+}
+
+const FORMS = "constant, step:SIZE:GAMMA, exp:GAMMA[:DECAY_STEPS], cosine[:warmup=N][:min=LR]";
+
+/**
+ * A schedule from its command-line text, at peak rate `lr` over a run of `totalSteps`:
+ *
+ * | text | schedule |
+ * | --- | --- |
+ * | `constant` | {@linkcode constantLR} |
+ * | `step:10:0.5` | {@linkcode stepLR}, `stepSize` 10, `gamma` 0.5 |
+ * | `exp:0.99`, `exp:0.5:1000` | {@linkcode exponentialLR}, `gamma`, then `decaySteps` (default 1) |
+ * | `cosine`, `cosine:warmup=100:min=1e-5` | {@linkcode cosineLR} over `totalSteps` |
+ *
+ * Bad text throws an `Error` that lists the forms.
+ *
+ * @example
+ * ```ts
+ * import { parseSchedule } from "@fullmatrix/backprop";
+ * const schedule = parseSchedule("step:10:0.5", 0.1, 100);
+ * console.assert(schedule(25) === 0.025);
+ * ```
+ */
+export function parseSchedule(text: string, lr: number, totalSteps: number): Schedule {
+  const [name, ...fields] = text.trim().split(":");
+  try {
+    switch (name) {
+      case "constant":
+        expectFields(fields, 0, 0);
+        return constantLR(lr);
+      case "step":
+        expectFields(fields, 2, 2);
+        return stepLR({ lr, stepSize: number(fields[0]), gamma: number(fields[1]) });
+      case "exp":
+        expectFields(fields, 1, 2);
+        return exponentialLR({
+          lr,
+          gamma: number(fields[0]),
+          decaySteps: number(fields[1] ?? "1"),
+        });
+      case "cosine":
+        return cosineLR({ lr, totalSteps, ...cosineFields(fields) });
+      default:
+        throw new Error(`unknown schedule "${name}"`);
+    }
+  } catch (e) {
+    throw new Error(`bad schedule "${text}": ${(e as Error).message} (forms: ${FORMS})`);
+  }
+}
+
+function cosineFields(fields: string[]): { warmupSteps?: number; minLR?: number } {
+  const keys: Record<string, "warmupSteps" | "minLR"> = { warmup: "warmupSteps", min: "minLR" };
+  const out: { warmupSteps?: number; minLR?: number } = {};
+  for (const field of fields) {
+    const [key, value, ...rest] = field.split("=");
+    if (!(key in keys) || value === undefined || rest.length > 0) {
+      throw new Error(`"${field}" is not warmup=N or min=LR`);
+    }
+    out[keys[key]] = number(value);
+  }
+  return out;
+}
+
+function expectFields(fields: string[], min: number, max: number): void {
+  if (fields.length < min || fields.length > max) {
+    const wanted = min === max ? `${min}` : `${min} to ${max}`;
+    throw new Error(`${wanted} field(s) after the name expected, got ${fields.length}`);
+  }
+}
+
+/** A number from text, strictly: `Number("")` would be 0. */
+function number(text: string): number {
+  const value = Number(text);
+  if (text.trim() === "" || Number.isNaN(value)) throw new Error(`"${text}" is not a number`);
+  return value;
+}
+
+function checkRate(lr: number): void {
+  if (!(lr > 0 && lr < Infinity)) {
+    throw new RangeError(`schedule: lr must be a positive number, got ${lr}`);
+  }
+}
+
+function checkGamma(gamma: number): void {
+  if (!(gamma > 0 && gamma <= 1)) {
+    throw new RangeError(`schedule: gamma must be in (0, 1], got ${gamma}`);
+  }
+}
+
+function checkCount(name: string, value: number, min: number): void {
+  if (!(Number.isInteger(value) && value >= min)) {
+    throw new RangeError(`schedule: ${name} must be an integer >= ${min}, got ${value}`);
+  }
+}

@@ -1,0 +1,230 @@
+/**
+ * The generated WebAssembly kernels agree with plain float64 loops.
+ *
+ * Every product runs on shapes that hit each tile and edge (1×1×1, sizes one
+ * short of and one past a tile, `k = 0`, a `k` long enough for `δ·Aᵀ` to run in
+ * chunks) and on the network's own shapes, in both precisions, with and
+ * without `accumulate`, for relaxed and plain SIMD where the engine has them.
+ * The error bound is relative to `|C₀| + Σₚ |A(i,p)·B(p,j)|`, the size of the
+ * terms summed, so it holds however much the sum cancels.
+ */
+
+import assert from "node:assert/strict";
+import { Random } from "../src/random.ts";
+import type { DType, FloatArray } from "../src/kernels/types.ts";
+import { signedLeb, unsignedLeb } from "../src/kernels/wasm/encoder.ts";
+import { detectFeatures } from "../src/kernels/wasm/features.ts";
+import { createWasmKernels, type WasmKernels } from "../src/kernels/wasm/kernels.ts";
+import { kernelModuleBytes } from "../src/kernels/wasm/module.ts";
+
+type Product = "NN" | "TN" | "NT";
+
+const features = detectFeatures();
+const variants = features === "relaxed-simd" ? [true, false] : features ? [false] : [];
+const dtypes: DType[] = ["float32", "float64"];
+const tolerance: Record<DType, number> = { float32: 1e-5, float64: 1e-12 };
+
+/** `[m, n, k]`: edges around the 6-row, 8- and 4-column tiles, then the network's products. */
+const shapes: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 1, 7],
+  [2, 3, 0],
+  [5, 3, 2],
+  [7, 9, 5],
+  [6, 8, 4],
+  [11, 13, 17],
+  [13, 12, 3],
+  [3, 5, 4100],
+  [10, 10, 30],
+  [64, 64, 128],
+  [30, 10, 784],
+  [10, 30, 10],
+];
+const networkShapes: Record<Product, [number, number, number]> = {
+  NN: [128, 64, 784],
+  TN: [784, 64, 128],
+  NT: [128, 784, 64],
+};
+
+function fill(a: FloatArray, random: Random): void {
+  for (let i = 0; i < a.length; i++) a[i] = 2 * random.next() - 1;
+}
+
+/** `A(i,p)` and `B(p,j)` of each product, in the storage the kernel reads. */
+function operands(product: Product, m: number, n: number, k: number) {
+  return {
+    a: (a: FloatArray, i: number, p: number) => (product === "TN" ? a[p * m + i] : a[i * k + p]),
+    b: (b: FloatArray, p: number, j: number) => (product === "NT" ? b[j * k + p] : b[p * n + j]),
+  };
+}
+
+function checkProduct(
+  w: WasmKernels,
+  product: Product,
+  dtype: DType,
+  [m, n, k]: [number, number, number],
+  accumulate: boolean,
+): void {
+  const random = new Random(m * 1_000_003 + n * 1009 + k);
+  const a = w.alloc(m * k, dtype), b = w.alloc(k * n, dtype), c = w.alloc(m * n, dtype);
+  [a, b, c].forEach((x) => fill(x, random));
+  const c0 = Float64Array.from(c);
+  w[`gemm${product}`](m, n, k, a, b, c, accumulate);
+  const at = operands(product, m, n, k);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = accumulate ? c0[i * n + j] : 0, size = Math.abs(sum);
+      for (let p = 0; p < k; p++) {
+        const term = at.a(a, i, p) * at.b(b, p, j);
+        sum += term, size += Math.abs(term);
+      }
+      const error = Math.abs(c[i * n + j] - sum);
+      const where = `${product} ${dtype} ${m}×${n}×${k} acc=${accumulate} at (${i}, ${j})`;
+      assert.ok(error <= tolerance[dtype] * size, `${where}: ${c[i * n + j]} vs ${sum}`);
+    }
+  }
+}
+
+Deno.test("wasm: this engine has WebAssembly SIMD", () => {
+  assert.ok(features !== undefined, "Deno's V8 has SIMD; without it the kernels are skipped");
+});
+
+Deno.test("wasm encoder: LEB128 at the byte boundaries", () => {
+  assert.deepEqual(unsignedLeb(0), [0]);
+  assert.deepEqual(unsignedLeb(127), [0x7f]);
+  assert.deepEqual(unsignedLeb(128), [0x80, 0x01]);
+  assert.deepEqual(unsignedLeb(2 ** 32 - 1), [0xff, 0xff, 0xff, 0xff, 0x0f]);
+  assert.deepEqual(signedLeb(63), [0x3f]);
+  assert.deepEqual(signedLeb(64), [0xc0, 0x00]);
+  assert.deepEqual(signedLeb(-64), [0x40]);
+  assert.deepEqual(signedLeb(-65), [0xbf, 0x7f]);
+});
+
+for (const relaxed of variants) {
+  for (const shared of [false, true]) {
+    Deno.test(`wasm module (relaxed=${relaxed}, shared=${shared}): validates and compiles fast`, () => {
+      const start = performance.now();
+      const bytes = kernelModuleBytes(relaxed, shared);
+      const generated = performance.now();
+      assert.ok(WebAssembly.validate(bytes));
+      new WebAssembly.Module(bytes);
+      const compiled = performance.now();
+      assert.ok(generated - start < 200, `generating took ${generated - start} ms`);
+      assert.ok(compiled - generated < 100, `compiling took ${compiled - generated} ms`);
+    });
+  }
+}
+
+for (const relaxed of variants) {
+  for (const dtype of dtypes) {
+    Deno.test(`wasm gemm (relaxed=${relaxed}, ${dtype}): NN, TN, NT match float64 loops`, () => {
+      const w = createWasmKernels({ relaxed, initialBytes: 1 << 24 })!;
+      assert.equal(w.features, relaxed ? "relaxed-simd" : "simd");
+      for (const product of ["NN", "TN", "NT"] as const) {
+        for (const shape of [...shapes, networkShapes[product]]) {
+          for (const accumulate of [false, true]) {
+            checkProduct(w, product, dtype, shape, accumulate);
+            w.reset();
+          }
+        }
+      }
+    });
+
+    Deno.test(`wasm elementwise (relaxed=${relaxed}, ${dtype}): match plain loops`, () => {
+      const w = createWasmKernels({ relaxed })!;
+      const random = new Random(7);
+      for (const len of [0, 1, 3, 5, 17]) {
+        const z = w.alloc(len, dtype), g = w.alloc(len, dtype), out = w.alloc(len, dtype);
+        fill(z, random), fill(g, random);
+        w.relu(z, out);
+        z.forEach((x, t) => assert.equal(out[t], x > 0 ? x : 0));
+        w.reluBackward(z, g, out);
+        z.forEach((x, t) => assert.equal(out[t], x > 0 ? g[t] : 0));
+        w.hadamard(z, g, out);
+        const product = dtype === "float32"
+          ? (x: number, t: number) => Math.fround(x * g[t])
+          : (x: number, t: number) => x * g[t];
+        z.forEach((x, t) => assert.equal(out[t], product(x, t)));
+        const y = Float64Array.from(g);
+        w.axpy(-0.5, z, g);
+        g.forEach((v, t) => assert.ok(Math.abs(v - (y[t] - 0.5 * z[t])) <= tolerance[dtype]));
+      }
+      for (const [rows, cols] of [[1, 1], [3, 5], [4, 9], [2, 0]]) {
+        const x = w.alloc(rows * cols, dtype), bias = w.alloc(rows, dtype);
+        fill(x, random), fill(bias, random);
+        const before = Float64Array.from(x);
+        w.addColumn(rows, cols, x, bias);
+        x.forEach((v, t) =>
+          assert.ok(Math.abs(v - (before[t] + bias[Math.floor(t / cols)])) < 1e-6)
+        );
+        const sums = w.alloc(rows, dtype);
+        w.rowSums(rows, cols, x, sums);
+        for (let i = 0; i < rows; i++) {
+          const want = [...x.subarray(i * cols, (i + 1) * cols)].reduce((s, v) => s + v, 0);
+          assert.ok(
+            Math.abs(sums[i] - want) <= 1e-5 * (1 + cols),
+            `row ${i}: ${sums[i]} vs ${want}`,
+          );
+        }
+      }
+    });
+  }
+}
+
+Deno.test("wasm relu: NaN and -0 go to 0, as in TypeScript's z > 0 ? z : 0", () => {
+  const w = createWasmKernels()!;
+  for (const dtype of dtypes) {
+    const z = w.alloc(6, dtype), out = w.alloc(6, dtype);
+    z.set([NaN, -0, -1, 2, NaN, Infinity]);
+    w.relu(z, out);
+    assert.deepEqual([...out], [0, 0, 0, 2, 0, Infinity]);
+    assert.ok(!Object.is(out[1], -0));
+  }
+});
+
+Deno.test("wasm arena: aligned views, ownership, reset", () => {
+  const w = createWasmKernels()!;
+  const a = w.alloc(3, "float32"), b = w.alloc(5, "float64");
+  assert.equal(a.byteOffset % 64, 0);
+  assert.equal(b.byteOffset % 64, 0);
+  assert.ok(b.byteOffset >= a.byteOffset + a.byteLength);
+  assert.ok(w.owns(a) && w.owns(b) && w.owns(b.subarray(1)));
+  assert.ok(!w.owns(new Float32Array(3)));
+  b.fill(9);
+  w.reset();
+  const c = w.alloc(5, "float64");
+  assert.equal(c.byteOffset, a.byteOffset);
+  assert.deepEqual([...c], [0, 0, 0, 0, 0]);
+});
+
+Deno.test("wasm arena: a shared memory grows and earlier views stay valid", () => {
+  const w = createWasmKernels({ shared: true, initialBytes: 1 << 20 })!;
+  const first = w.alloc(1000, "float32");
+  first.fill(3);
+  const big = w.alloc(1 << 20, "float64");
+  assert.ok(w.memory.buffer.byteLength >= 8 << 20);
+  assert.equal(first.length, 1000);
+  assert.equal(first[999], 3);
+  assert.ok(w.owns(first) && w.owns(big));
+  const c = w.alloc(1, "float32");
+  w.gemmNN(1, 1, 1000, first, first.subarray(0, 1000), c);
+  assert.equal(c[0], 9000);
+});
+
+Deno.test("wasm arena: a non-shared memory never grows, so views never detach", () => {
+  const w = createWasmKernels({ shared: false, initialBytes: 1 << 20 })!;
+  const first = w.alloc(1000, "float32");
+  assert.throws(() => w.alloc(1 << 20, "float64"), RangeError);
+  assert.equal(first.length, 1000);
+});
+
+Deno.test("wasm gemm: bad operands are refused before the kernel runs", () => {
+  const w = createWasmKernels()!;
+  const a = w.alloc(6, "float32"), b = w.alloc(6, "float32"), c = w.alloc(4, "float32");
+  const d = w.alloc(6, "float64");
+  assert.throws(() => w.gemmNN(2, 2, 3, a, b, new Float32Array(4)), TypeError);
+  assert.throws(() => w.gemmNN(2, 2, 3, a, d, c), TypeError);
+  assert.throws(() => w.gemmNN(2, 2, 4, a, b, c), RangeError);
+  assert.throws(() => w.gemmNN(2, 2, 3, a, b, a), RangeError);
+  assert.throws(() => w.relu(a, c), RangeError);
+});
