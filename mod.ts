@@ -58,17 +58,75 @@ export {
   Network,
   type NetworkOptions,
 } from "./src/network.ts";
-export { type Optimizer, SGD, type SGDOptions } from "./src/optimizers.ts";
+export {
+  Adam,
+  type AdamOptions,
+  type Optimizer,
+  type OptimizerState,
+  SGD,
+  type SGDOptions,
+} from "./src/optimizers.ts";
+export {
+  constantLR,
+  cosineLR,
+  type CosineLROptions,
+  exponentialLR,
+  type ExponentialLROptions,
+  parseSchedule,
+  type Schedule,
+  stepLR,
+  type StepLROptions,
+} from "./src/schedules.ts";
+export { epochSeed, SampleCache, shuffleBuffer, shuffleInPlace } from "./src/streams/shuffle.ts";
+export {
+  type SplitOptions,
+  splitValidation,
+  type ValidationSplit,
+} from "./src/validation_split.ts";
+export { idxSamples, type IdxSamplesOptions } from "./src/streams/idx_samples.ts";
+export {
+  EarlyStopping,
+  type EarlyStoppingOptions,
+  type EarlyStoppingState,
+  type Monitor,
+} from "./src/early_stopping.ts";
+export type { BackendName } from "./src/kernels/backend.ts";
+export { type CurvePoint, curvesSvg } from "./src/plot.ts";
 export { perSampleGradients } from "./src/per_sample.ts";
 export { Random } from "./src/random.ts";
 export { type Batch, batches, toBatch } from "./src/streams/batches.ts";
 export type { Sample } from "./src/streams/sample.ts";
 export { scaleFeatures } from "./src/streams/scale.ts";
 export {
+  NonFiniteLossError,
   snapshot,
   type StepEvent,
   TrainStream,
   type TrainStreamOptions,
 } from "./src/streams/train_stream.ts";
-export { type EpochEvent, train, type TrainEvent, type TrainOptions } from "./src/train.ts";
-export { fromModelJSON, type ModelJSON, toModelJSON } from "./src/model_json.ts";
+export {
+  type EndEvent,
+  type EpochEvent,
+  train,
+  type TrainEvent,
+  type TrainOptions,
+  type TrainStart,
+} from "./src/train.ts";
+export {
+  type Architecture,
+  type CheckpointInfo,
+  type CheckpointParts,
+  decodeCheckpoint,
+  decodeModel,
+  encodeCheckpoint,
+  encodeModel,
+} from "./src/checkpoint.ts";
+export {
+  decodeSafetensors,
+  encodeSafetensors,
+  loadNetworkTensors,
+  networkTensors,
+  type Safetensors,
+  type SafetensorsDType,
+  type Tensor,
+} from "./src/safetensors.ts";

@@ -6,7 +6,7 @@
  */
 
 import { parseArgs } from "node:util";
-import type { ActivationName, LossName } from "../mod.ts";
+import type { ActivationName, BackendName, LossName, Monitor } from "../mod.ts";
 
 /** A bad command line; the message names the flag. */
 export class UsageError extends Error {
@@ -17,6 +17,7 @@ export class UsageError extends Error {
 export interface TrainConfig {
   data: string;
   test?: string;
+  idx?: string;
   label?: string | number;
   task: "classification" | "regression";
   /** `undefined`: first and last sizes come from the data, one hidden layer of 32. */
@@ -25,42 +26,76 @@ export interface TrainConfig {
   output: ActivationName;
   loss: LossName;
   batch: number;
+  optimizer: "sgd" | "adam";
   lr: number;
   momentum: number;
+  nesterov: boolean;
+  weightDecay: number;
+  schedule: string;
   epochs: number;
   seed: number;
   /** `"auto"`: divide by the largest absolute feature value in the training data. */
   scale: number | "auto";
+  validationSplit: number;
+  shuffleBuffer: number;
+  cacheMb: number;
+  patience: number;
+  monitor?: Monitor;
+  minDelta: number;
+  backend: BackendName;
   snapshotEvery: number;
   out?: string;
+  resume?: string;
   json: boolean;
   help: boolean;
 }
 
 export const USAGE = `Usage: deno task train [flags]
 
-Trains a fully-connected network on a CSV file by full-matrix mini-batch backprop.
+Trains a fully-connected network by full-matrix mini-batch backprop.
 
-  --data FILE          training CSV (default: data/digits_train.csv)
-  --test FILE          test CSV, evaluated after each epoch (default with the bundled
-                       data: data/digits_test.csv)
-  --label COL          label column, by header name or 0-based index (default: last)
-  --task T             classification (default) or regression
-  --layers N0,N1,..    layer sizes, input first (default: from the data, one hidden 32)
-  --activation A       hidden layers: sigmoid, tanh, relu (default), identity
-  --output A           output layer (default: softmax with cross-entropy, else identity)
-  --loss L             cross-entropy (default for classification) or quadratic
-  --batch M            mini-batch size (default 32)
-  --lr X               learning rate (default 0.02)
-  --momentum X         SGD momentum in [0, 1) (default 0.9)
-  --epochs N           epochs (default 20)
-  --seed N             seed of the initial weights (default 1)
-  --scale X|auto       multiply every feature by X; auto (default) divides by the
-                       largest absolute feature value in the training data
-  --snapshot-every N   save the parameters every N steps (needs --out)
-  --out DIR            write snapshots and the final model (model.json) here
-  --json               print every event, then a summary, as JSON lines
-  -h, --help           this text
+Data
+  --data FILE            training CSV (default: data/digits_train.csv)
+  --test FILE            test CSV, evaluated after each epoch (default with the
+                         bundled data: data/digits_test.csv)
+  --idx DIR              train on MNIST-style IDX files in DIR (train-*, t10k-*)
+  --validation-split F   hold out a seeded, stratified fraction F for validation
+  --label COL            label column, by header name or 0-based index (default: last)
+  --task T               classification (default) or regression
+  --scale X|auto         multiply every feature by X; auto (default) divides by the
+                         largest absolute feature value in the training data
+  --shuffle-buffer N     shuffle buffer size when streaming; 0 = file order (default 1024)
+  --cache-mb N           keep the parsed data in memory up to N MiB and shuffle it
+                         fully each epoch (default 1024)
+Network
+  --layers N0,N1,..      layer sizes, input first (default: from the data, one hidden 32)
+  --activation A         hidden layers: sigmoid, tanh, relu (default), identity
+  --output A             output layer (default: softmax with cross-entropy, else identity)
+  --loss L               cross-entropy (default for classification) or quadratic
+  --backend B            auto (default), wasm or typescript kernels
+  --seed N               seed of the weights, the shuffle and the split (default 1)
+Training
+  --epochs N             epochs (default 20)
+  --batch M              mini-batch size (default 32)
+  --optimizer O          sgd (default) or adam
+  --lr X                 learning rate (default 0.02 for sgd, 0.001 for adam)
+  --momentum X           SGD momentum in [0, 1) (default 0.9)
+  --nesterov             Nesterov momentum
+  --weight-decay X       L2 weight decay (default 0)
+  --schedule S           constant (default), step:EPOCHS:GAMMA, exp:GAMMA, cosine,
+                         cosine:warmup=STEPS
+  --patience N           early stopping after N epochs without improvement; the best
+                         parameters are restored at the end
+  --monitor M            validationLoss (default with validation data),
+                         validationAccuracy or trainLoss
+  --min-delta X          least change that counts as an improvement (default 0)
+Output
+  --out DIR              write log.csv, history.json, curves.svg, checkpoints and
+                         the model here
+  --resume DIR           continue the run saved in DIR (flags given now override)
+  --snapshot-every N     save the parameters every N steps (needs --out)
+  --json                 print every event, then a summary, as JSON lines
+  -h, --help             this text
 `;
 
 const HIDDEN: readonly ActivationName[] = ["sigmoid", "tanh", "relu", "identity"];
@@ -68,17 +103,47 @@ const OUTPUT: readonly ActivationName[] = [...HIDDEN, "softmax"];
 export const DEFAULT_DATA = "data/digits_train.csv";
 const DEFAULT_TEST = "data/digits_test.csv";
 
+const OPTIONS = {
+  data: { type: "string" },
+  test: { type: "string" },
+  idx: { type: "string" },
+  "validation-split": { type: "string" },
+  label: { type: "string" },
+  task: { type: "string" },
+  scale: { type: "string" },
+  "shuffle-buffer": { type: "string" },
+  "cache-mb": { type: "string" },
+  layers: { type: "string" },
+  activation: { type: "string" },
+  output: { type: "string" },
+  loss: { type: "string" },
+  backend: { type: "string" },
+  seed: { type: "string" },
+  epochs: { type: "string" },
+  batch: { type: "string" },
+  optimizer: { type: "string" },
+  lr: { type: "string" },
+  momentum: { type: "string" },
+  nesterov: { type: "boolean" },
+  "weight-decay": { type: "string" },
+  schedule: { type: "string" },
+  patience: { type: "string" },
+  monitor: { type: "string" },
+  "min-delta": { type: "string" },
+  out: { type: "string" },
+  resume: { type: "string" },
+  "snapshot-every": { type: "string" },
+  json: { type: "boolean" },
+  help: { type: "boolean", short: "h" },
+} as const;
+
 /**
  * Parses `argv` (the flags after the command) into a {@linkcode TrainConfig}.
- *
- * @example
- * ```ts
- * import { parseTrainArgs } from "./args.ts";
- * console.assert(parseTrainArgs(["--epochs", "3"]).epochs === 3);
- * ```
+ * Later flags win over earlier ones, which is how `--resume` lays new flags
+ * over the saved ones.
  */
 export function parseTrainArgs(argv: string[]): TrainConfig {
-  const { values: v } = parse(argv);
+  const v = parse(argv);
   const task = oneOf(
     "--task",
     v.task ?? "classification",
@@ -92,10 +157,12 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
       "quadratic",
     ] as const,
   );
-  const bundled = v.data === undefined;
+  const optimizer = oneOf("--optimizer", v.optimizer ?? "sgd", ["sgd", "adam"] as const);
+  const bundled = v.data === undefined && v.idx === undefined;
   const config: TrainConfig = {
     data: v.data ?? DEFAULT_DATA,
     test: v.test ?? (bundled ? DEFAULT_TEST : undefined),
+    idx: v.idx,
     label: v.label === undefined ? undefined : /^-?\d+$/.test(v.label) ? Number(v.label) : v.label,
     task,
     layers: v.layers === undefined ? undefined : layerSizes(v.layers),
@@ -107,57 +174,54 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     ),
     loss,
     batch: integer("--batch", v.batch ?? "32", 1),
-    lr: positive("--lr", v.lr ?? "0.02"),
-    momentum: number("--momentum", v.momentum ?? "0.9"),
+    optimizer,
+    lr: positive("--lr", v.lr ?? (optimizer === "adam" ? "0.001" : "0.02")),
+    momentum: fraction("--momentum", v.momentum ?? "0.9", true),
+    nesterov: v.nesterov ?? false,
+    weightDecay: number("--weight-decay", v["weight-decay"] ?? "0", 0),
+    schedule: v.schedule ?? "constant",
     epochs: integer("--epochs", v.epochs ?? "20", 1),
     seed: integer("--seed", v.seed ?? "1", 0),
     scale: (v.scale ?? "auto") === "auto" ? "auto" : number("--scale", v.scale!),
+    validationSplit: v["validation-split"] === undefined
+      ? 0
+      : fraction("--validation-split", v["validation-split"], false),
+    shuffleBuffer: integer("--shuffle-buffer", v["shuffle-buffer"] ?? "1024", 0),
+    cacheMb: number("--cache-mb", v["cache-mb"] ?? "1024", 0),
+    patience: integer("--patience", v.patience ?? "0", 0),
+    monitor: v.monitor === undefined ? undefined : oneOf(
+      "--monitor",
+      v.monitor,
+      ["validationLoss", "validationAccuracy", "trainLoss"] as const,
+    ),
+    minDelta: number("--min-delta", v["min-delta"] ?? "0", 0),
+    backend: oneOf("--backend", v.backend ?? "auto", ["auto", "wasm", "typescript"] as const),
     snapshotEvery: integer("--snapshot-every", v["snapshot-every"] ?? "0", 0),
-    out: v.out,
+    out: (v.out ?? v.resume)?.replace(/\/+$/, ""),
+    resume: v.resume,
     json: v.json ?? false,
     help: v.help ?? false,
   };
-  if (!(config.momentum >= 0 && config.momentum < 1)) {
-    throw new UsageError(`--momentum must be in [0, 1), got ${v.momentum}`);
-  }
   if (config.snapshotEvery > 0 && !config.out) {
     throw new UsageError("--snapshot-every needs --out DIR");
   }
   if (config.layers && config.layers.length < 2) {
     throw new UsageError("--layers needs at least two sizes (input and output)");
   }
+  if (config.monitor && config.patience === 0) throw new UsageError("--monitor needs --patience N");
   return config;
 }
 
-function parse(argv: string[]) {
+function parse(
+  argv: string[],
+): {
+  [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string;
+} {
   try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        data: { type: "string" },
-        test: { type: "string" },
-        label: { type: "string" },
-        task: { type: "string" },
-        layers: { type: "string" },
-        activation: { type: "string" },
-        output: { type: "string" },
-        loss: { type: "string" },
-        batch: { type: "string" },
-        lr: { type: "string" },
-        momentum: { type: "string" },
-        epochs: { type: "string" },
-        seed: { type: "string" },
-        scale: { type: "string" },
-        "snapshot-every": { type: "string" },
-        out: { type: "string" },
-        json: { type: "boolean" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
+    return parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS })
+      .values;
   } catch (e) {
-    // node:util's messages name the flag; drop its advice about "--" for positionals.
+    // node:util's messages name the flag; keep the first sentence, not its advice.
     throw new UsageError((e as Error).message.split("\n")[0].split(". To specify")[0]);
   }
 }
@@ -169,17 +233,27 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
   return value as T;
 }
 
-function number(flag: string, text: string): number {
+function number(flag: string, text: string, min = -Infinity): number {
   const x = Number(text);
   if (text.trim() === "" || !Number.isFinite(x)) {
     throw new UsageError(`${flag} needs a number, got "${text}"`);
   }
+  if (x < min) throw new UsageError(`${flag} must be ≥ ${min}, got ${text}`);
   return x;
 }
 
 function positive(flag: string, text: string): number {
   const x = number(flag, text);
   if (!(x > 0)) throw new UsageError(`${flag} must be > 0, got ${text}`);
+  return x;
+}
+
+/** A number in [0, 1) (or (0, 1) when zero is not allowed). */
+function fraction(flag: string, text: string, zeroAllowed: boolean): number {
+  const x = number(flag, text);
+  if (!(x < 1 && (zeroAllowed ? x >= 0 : x > 0))) {
+    throw new UsageError(`${flag} must be in ${zeroAllowed ? "[0" : "(0"}, 1), got ${text}`);
+  }
   return x;
 }
 

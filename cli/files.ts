@@ -15,7 +15,10 @@ export async function writeFileAtomic(path: string, content: Uint8Array | string
 }
 
 /** Writes `files` into a new directory `dir` (which must not exist yet); it appears whole or not at all. */
-export async function writeDirAtomic(dir: string, files: Record<string, Uint8Array | string>): Promise<void> {
+export async function writeDirAtomic(
+  dir: string,
+  files: Record<string, Uint8Array | string>,
+): Promise<void> {
   const tmp = `${dir}.tmp-${crypto.randomUUID().slice(0, 8)}`;
   await Deno.mkdir(tmp, { recursive: true });
   for (const [name, content] of Object.entries(files)) await writeSynced(`${tmp}/${name}`, content);

@@ -56,5 +56,7 @@ export class ProgressBar {
 
 function formatSeconds(s: number): string {
   if (!Number.isFinite(s)) return "?";
-  return s < 60 ? `${Math.ceil(s)}s` : `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, "0")}s`;
+  return s < 60
+    ? `${Math.ceil(s)}s`
+    : `${Math.floor(s / 60)}m${String(Math.ceil(s % 60)).padStart(2, "0")}s`;
 }

@@ -1,37 +1,123 @@
 /**
- * What the train command prints for people: one line for the run, one per epoch.
+ * What the train command prints for people: a line for the run, a live bar
+ * while an epoch runs (on a terminal), a line per epoch, and the end.
  *
  * @module
  */
 
-import type { EpochEvent } from "../mod.ts";
+import type { EndEvent, EpochEvent, StepEvent } from "../mod.ts";
 import type { TrainConfig } from "./args.ts";
+import type { Dataset } from "./data.ts";
+import { ProgressBar } from "./progress.ts";
 
-/** The opening line: what is trained on what, and how. */
-export function describeRun(
-  config: TrainConfig,
-  sizes: number[],
-  samples: number,
-  scale: number,
-): string {
-  const layers = `${
-    sizes.join("-")
-  } (${config.activation} hidden, ${config.output} output, ${config.loss})`;
-  return `training ${layers} on ${config.data}: ${samples} samples, features × ${
-    Number(scale.toPrecision(4))
-  }, ` +
-    `batch ${config.batch}, lr ${config.lr}, momentum ${config.momentum}, ${config.epochs} epochs, seed ${config.seed}`;
+/** Prints a run for people, or as JSON lines with `--json`. */
+export class Report {
+  readonly #bar?: ProgressBar;
+  #epochFirstStep = 0;
+
+  constructor(readonly config: TrainConfig, stepsPerEpoch: number) {
+    if (!config.json && Deno.stdout.isTerminal()) {
+      this.#bar = new ProgressBar(config.epochs, stepsPerEpoch);
+    }
+  }
+
+  /** The opening lines: what is trained on what, and how. */
+  start(sizes: number[], data: Dataset, kernels: string, resumedFrom?: string): void {
+    if (this.config.json) return;
+    const c = this.config;
+    if (resumedFrom) console.log(`resuming from ${resumedFrom}`);
+    console.log(
+      `training ${sizes.join("-")} (${c.activation} hidden, ${c.output} output, ${c.loss}) on ` +
+        `${c.idx ?? c.data}: ${data.samples} samples, features × ${
+          Number(data.scale.toPrecision(4))
+        }`,
+    );
+    console.log(
+      `  data: ${data.mode}${data.validationName ? `; validation: ${data.validationName}` : ""}`,
+    );
+    console.log(
+      `  ${c.optimizer} lr ${c.lr}${
+        c.optimizer === "sgd" ? ` momentum ${c.momentum}${c.nesterov ? " (Nesterov)" : ""}` : ""
+      }` +
+        `, schedule ${c.schedule}, batch ${c.batch}, ${c.epochs} epochs, seed ${c.seed}, ${kernels} kernels`,
+    );
+  }
+
+  step(e: StepEvent): void {
+    if (this.config.json) {
+      return void console.log(JSON.stringify({ ...e, snapshot: e.snapshot ? true : undefined }));
+    }
+    if (e.step === this.#epochFirstStep + 1 || !this.#bar) this.#epochFirstStep = e.step - 1;
+    this.#bar?.step(e, this.#epochFirstStep);
+  }
+
+  epoch(e: EpochEvent): void {
+    this.#epochFirstStep = e.step;
+    if (this.config.json) return void console.log(JSON.stringify(e));
+    this.#bar?.clear();
+    console.log(describeEpoch(e, this.config.epochs));
+  }
+
+  /** Why training stopped, on stderr when it is bad news. */
+  end(e: EndEvent): void {
+    if (this.config.json) return void console.log(JSON.stringify(e));
+    this.#bar?.clear();
+    if (e.reason === "non-finite") console.error(`error: ${e.message}`);
+    if (e.reason === "aborted") {
+      console.log(`interrupted in epoch ${e.epoch + 1} after step ${e.step}`);
+    }
+    if (e.reason === "early-stopping") {
+      console.log(
+        `early stopping after epoch ${e.epoch}: no improvement for ${this.config.patience} epochs`,
+      );
+    }
+    if (e.restoredBest) {
+      console.log(
+        `restored the parameters of epoch ${e.bestEpoch}, the best by ${
+          this.config.monitor ?? "validationLoss"
+        }`,
+      );
+    }
+  }
+
+  /** A message for people only. */
+  note(text: string): void {
+    if (!this.config.json) console.log(text);
+  }
 }
 
-/** One epoch's line: losses, test accuracy and speed. */
+/** One epoch's line: losses, accuracy and speed. */
 export function describeEpoch(e: EpochEvent, epochs: number): string {
   const width = String(epochs).length;
   const parts = [
     `epoch ${String(e.epoch).padStart(width)}/${epochs}`,
     `loss ${e.trainLoss.toFixed(4)}`,
   ];
-  if (e.testLoss !== undefined) parts.push(`test loss ${e.testLoss.toFixed(4)}`);
-  if (e.testAccuracy !== undefined) parts.push(`test accuracy ${e.testAccuracy.toFixed(4)}`);
-  parts.push(`${Math.round(e.samplesPerSec)} samples/s`);
+  if (e.trainAccuracy !== undefined) parts.push(`accuracy ${e.trainAccuracy.toFixed(4)}`);
+  if (e.validationLoss !== undefined) parts.push(`val loss ${e.validationLoss.toFixed(4)}`);
+  if (e.validationAccuracy !== undefined) {
+    parts.push(`val accuracy ${e.validationAccuracy.toFixed(4)}`);
+  }
+  if (e.validationMSE !== undefined) {
+    parts.push(`val MSE ${e.validationMSE.toPrecision(4)} MAE ${e.validationMAE!.toPrecision(4)}`);
+  }
+  parts.push(`${Math.round(e.samplesPerSec)} samples/s${e.best ? "  *" : ""}`);
   return parts.join("  ");
+}
+
+/** A confusion matrix as aligned text, actual classes down, predicted across. */
+export function formatConfusion(confusion: number[][], classes: string[]): string {
+  const width =
+    Math.max(...classes.map((c) => c.length), ...confusion.flat().map((n) => String(n).length)) + 1;
+  const pad = (s: string) => s.padStart(width);
+  const header = pad("") + " │" + classes.map(pad).join("");
+  const rows = confusion.map((row, i) =>
+    pad(classes[i]) + " │" + row.map((n) => pad(String(n))).join("")
+  );
+  return [
+    "confusion matrix (rows: actual, columns: predicted)",
+    header,
+    pad("").replace(/ /g, "─") + "─┼" + "─".repeat(width * classes.length),
+    ...rows,
+  ].join("\n");
 }

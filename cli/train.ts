@@ -1,184 +1,233 @@
 /**
- * `deno task train`: trains a network on a CSV file and reports each epoch.
+ * `deno task train`: trains a network and reports each epoch.
  *
  * It uses the library only through `mod.ts`, as any user would. Bad flags and
  * bad data end in one line on stderr (exit 2 for usage, 1 for data), never in
- * a stack trace.
+ * a stack trace. Ctrl-C finishes the current batch, writes a checkpoint, says
+ * where, and exits with 130; `--resume` continues from it exactly.
  *
  * @module
  */
 
 import {
-  csvSamples,
-  type CsvSamplesOptions,
-  DataError,
-  discoverClasses,
-  type EpochEvent,
+  Adam,
+  EarlyStopping,
+  encodeCheckpoint,
+  encodeModel,
+  evaluate,
   Network,
-  type Sample,
-  scaleFeatures,
+  type Optimizer,
+  parseSchedule,
   SGD,
   type StepEvent,
-  toModelJSON,
   train,
+  type TrainStart,
 } from "../mod.ts";
 import { parseTrainArgs, type TrainConfig, USAGE, UsageError } from "./args.ts";
-import { describeEpoch, describeRun } from "./report.ts";
+import { csvOptions, type Dataset, loadData } from "./data.ts";
+import { formatConfusion, Report } from "./report.ts";
+import { loadNewestCheckpoint, RunFiles } from "./run_files.ts";
 
-/** What a pass over the training file tells before training starts. */
-interface DataShape {
-  samples: number;
-  features: number;
-  targets: number;
-  maxAbs: number;
-  classes?: string[];
-}
+/** The exit code of a run stopped by Ctrl-C, as shells expect (128 + SIGINT). */
+const INTERRUPTED = 130;
 
-async function main(argv: string[]): Promise<void> {
-  const config = parseTrainArgs(argv);
-  if (config.help) return void console.log(USAGE);
-  const csv: CsvSamplesOptions = { label: config.label, task: config.task };
-  if (config.task === "classification") {
-    csv.classes = await discoverClasses(await openBytes(config.data), {
-      source: config.data,
-      label: config.label,
-    });
+async function main(argv: string[]): Promise<number> {
+  let config = parseTrainArgs(argv);
+  if (config.help) return console.log(USAGE), 0;
+  const resumed = config.resume ? await loadNewestCheckpoint(config.resume) : undefined;
+  if (resumed) {
+    // The saved flags, then today's: later flags win, so `--epochs 30` extends a run.
+    const saved = (resumed.info.config as { argv: string[] }).argv;
+    argv = [...saved.filter((a) => a !== "--json"), ...argv];
+    config = parseTrainArgs(argv);
   }
-  const shape = await inspect(config.data, csv);
-  const sizes = checkLayers(config, shape);
-  const scale = config.scale === "auto" ? (shape.maxAbs > 0 ? 1 / shape.maxAbs : 1) : config.scale;
-  const open = (path: string) => async () =>
-    csvSamples(await openBytes(path), { ...csv, source: path }).pipeThrough(scaleFeatures(scale));
-
-  const network = new Network({
+  const data = await loadData(config, await csvOptions(config));
+  const sizes = checkLayers(config, data);
+  const network = resumed ? resumed.network(config.backend) : new Network({
     sizes,
     activations: [...Array(sizes.length - 2).fill(config.activation), config.output],
     seed: config.seed,
+    backend: config.backend,
   });
-  const optimizer = new SGD({ learningRate: config.lr, momentum: config.momentum });
-  if (!config.json) console.log(describeRun(config, sizes, shape.samples, scale));
-  if (config.out) await Deno.mkdir(config.out, { recursive: true });
+  const optimizer = makeOptimizer(config);
+  const earlyStopping = config.patience > 0
+    ? new EarlyStopping({
+      monitor: config.monitor ?? (data.validation ? "validationLoss" : "trainLoss"),
+      patience: config.patience,
+      minDelta: config.minDelta,
+    })
+    : undefined;
+  if (resumed) {
+    resumed.restoreOptimizer(optimizer);
+    if (earlyStopping) resumed.restoreEarlyStopping(earlyStopping);
+  }
+  const start: TrainStart | undefined = resumed?.info.progress;
+  const stepsPerEpoch = Math.ceil(data.samples / config.batch);
+  const report = new Report(config, stepsPerEpoch);
+  report.start(sizes, data, network.kernels, resumed?.path);
+  const files = config.out ? await RunFiles.open(config.out, start?.step) : undefined;
 
+  const abort = new AbortController();
+  const onInterrupt = () => abort.abort();
+  Deno.addSignalListener("SIGINT", onInterrupt);
+  const progress: TrainStart = { ...(start ?? { epoch: 0, step: 0, samplesSeen: 0 }) };
+  const saveCheckpoint = () =>
+    files!.checkpoint(
+      progress.step,
+      encodeCheckpoint({
+        network,
+        optimizer,
+        earlyStopping,
+        progress,
+        seed: config.seed,
+        config: { argv },
+      }),
+    );
   const started = performance.now();
-  let last: EpochEvent | undefined;
-  const events = train({
-    network,
-    optimizer,
-    loss: config.loss,
-    data: open(config.data),
-    test: config.test ? open(config.test) : undefined,
-    classification: config.task === "classification",
-    epochs: config.epochs,
-    batchSize: config.batch,
-    snapshotEvery: config.snapshotEvery,
-  });
-  for await (const event of events) {
-    if (event.type === "step" && event.snapshot && config.out) {
-      await writeSnapshot(config.out, network, event);
+  let code = 0;
+  try {
+    for await (
+      const event of train({
+        network,
+        optimizer,
+        earlyStopping,
+        loss: config.loss,
+        data: data.train,
+        validation: data.validation,
+        shuffle: data.shuffle,
+        schedule: parseSchedule(config.schedule, config.lr, config.epochs * stepsPerEpoch),
+        classification: config.task === "classification",
+        epochs: config.epochs,
+        batchSize: config.batch,
+        snapshotEvery: config.snapshotEvery,
+        signal: abort.signal,
+        start,
+      })
+    ) {
+      if (event.type === "step") {
+        track(progress, event);
+        report.step(event);
+        await files?.step(event);
+        if (event.snapshot) {
+          await files?.snapshot(event.step, encodeModel(network, {}, event.snapshot));
+        }
+      } else if (event.type === "epoch") {
+        Object.assign(progress, {
+          epoch: event.epoch,
+          step: event.step,
+          samplesSeen: event.samplesSeen,
+          batchesIntoEpoch: 0,
+        });
+        report.epoch(event);
+        await files?.epoch(event);
+        if (files) await saveCheckpoint();
+      } else {
+        report.end(event);
+        if (event.reason === "aborted") {
+          code = INTERRUPTED;
+          if (files) {
+            report.note(
+              `checkpoint written to ${await saveCheckpoint()}; continue with --resume ${config.out}`,
+            );
+          }
+        }
+        if (event.reason === "non-finite") code = 1;
+      }
     }
-    if (event.type === "epoch") {
-      last = event;
-      if (!config.json) console.log(describeEpoch(event, config.epochs));
-    }
-    if (config.json) {
-      console.log(
-        JSON.stringify({
-          ...event,
-          snapshot: event.type === "step" && event.snapshot ? true : undefined,
-        }),
-      );
-    }
+  } finally {
+    Deno.removeSignalListener("SIGINT", onInterrupt);
   }
   const seconds = (performance.now() - started) / 1000;
-  if (config.out) {
-    await Deno.writeTextFile(`${config.out}/model.json`, JSON.stringify(toModelJSON(network)));
-  }
+  const samplesPerSec = (progress.samplesSeen - (start?.samplesSeen ?? 0)) / seconds;
+  await finish(config, data, network, files, report, { seconds, samplesPerSec });
+  files?.close();
+  return code;
+}
+
+/** The counters a mid-epoch checkpoint needs: which batch of which epoch was the last trained. */
+function track(progress: TrainStart, e: StepEvent): void {
+  progress.batchesIntoEpoch = (progress.batchesIntoEpoch ?? 0) + 1;
+  progress.step = e.step;
+  progress.samplesSeen = e.samplesSeen;
+}
+
+/** The end of a run: final metrics on the validation data, the model, the curves, the summary. */
+async function finish(
+  config: TrainConfig,
+  data: Dataset,
+  network: Network,
+  files: RunFiles | undefined,
+  report: Report,
+  speed: { seconds: number; samplesPerSec: number },
+): Promise<void> {
+  const classification = config.task === "classification";
+  const final = data.validation
+    ? await evaluate(network, await data.validation(), { loss: config.loss, classification })
+    : undefined;
+  if (final?.confusion && data.classes) report.note(formatConfusion(final.confusion, data.classes));
+  const extra = {
+    classes: data.classes,
+    scale: data.scale,
+    task: config.task,
+    label: config.label ?? null,
+  };
+  await files?.finish(encodeModel(network, extra));
+  const last = files?.history.at(-1);
   const summary = {
     type: "summary",
-    epochs: config.epochs,
-    steps: last?.step,
+    testLoss: final?.loss,
+    testAccuracy: final?.accuracy,
+    testMSE: final?.mse,
+    testMAE: final?.mae,
     trainLoss: last?.trainLoss,
-    testLoss: last?.testLoss,
-    testAccuracy: last?.testAccuracy,
-    samplesPerSec: (shape.samples * config.epochs) / seconds,
-    seconds,
-    model: config.out ? `${config.out}/model.json` : undefined,
+    ...speed,
+    confusion: final?.confusion,
+    model: files ? `${files.dir}/model.safetensors` : undefined,
   };
+  if (config.json) return console.log(JSON.stringify(summary));
+  const what = final?.accuracy !== undefined
+    ? `, final ${data.validationName} accuracy ${final.accuracy.toFixed(4)}`
+    : "";
   console.log(
-    config.json
-      ? JSON.stringify(summary)
-      : `done in ${seconds.toFixed(1)} s${
-        summary.model ? `; model written to ${summary.model}` : ""
-      }`,
+    `done in ${speed.seconds.toFixed(1)} s${what}${
+      summary.model ? `; model written to ${summary.model}` : ""
+    }`,
   );
 }
 
-/** Opens a file as bytes, turning "not found" and "not allowed" into data errors naming the file. */
-async function openBytes(path: string): Promise<ReadableStream<Uint8Array>> {
-  try {
-    return (await Deno.open(path)).readable;
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) throw new DataError("no such file", { source: path });
-    if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      throw new DataError(`not allowed to read it (run with --allow-read=${path})`, {
-        source: path,
-      });
-    }
-    if (e instanceof Deno.errors.IsADirectory) {
-      throw new DataError("is a directory, not a CSV file", { source: path });
-    }
-    throw e;
-  }
-}
-
-/** One pass over the training data: counts, sizes and the largest feature, for defaults and checks. */
-async function inspect(path: string, csv: CsvSamplesOptions): Promise<DataShape> {
-  const shape: DataShape = {
-    samples: 0,
-    features: 0,
-    targets: 0,
-    maxAbs: 0,
-    classes: csv.classes as string[] | undefined,
-  };
-  const samples: ReadableStream<Sample> = csvSamples(await openBytes(path), {
-    ...csv,
-    source: path,
-  });
-  for await (const { x, y } of samples) {
-    shape.samples++;
-    shape.features = x.length;
-    shape.targets = y.length;
-    for (let i = 0; i < x.length; i++) shape.maxAbs = Math.max(shape.maxAbs, Math.abs(x[i]));
-  }
-  return shape;
+function makeOptimizer(config: TrainConfig): Optimizer {
+  return config.optimizer === "adam"
+    ? new Adam({ learningRate: config.lr, weightDecay: config.weightDecay })
+    : new SGD({
+      learningRate: config.lr,
+      momentum: config.momentum,
+      nesterov: config.nesterov,
+      weightDecay: config.weightDecay,
+    });
 }
 
 /** The layer sizes, checked against the data before any training. */
-function checkLayers(config: TrainConfig, shape: DataShape): number[] {
-  const sizes = config.layers ?? [shape.features, 32, shape.targets];
-  if (sizes[0] !== shape.features) {
+function checkLayers(config: TrainConfig, data: Dataset): number[] {
+  const sizes = config.layers ?? [data.features, 32, data.targets];
+  const source = config.idx ?? config.data;
+  if (sizes[0] !== data.features) {
     throw new UsageError(
-      `--layers starts with ${sizes[0]} inputs, but ${config.data} has ${shape.features} features`,
+      `--layers starts with ${sizes[0]} inputs, but ${source} has ${data.features} features`,
     );
   }
   const outputs = sizes[sizes.length - 1];
-  if (outputs !== shape.targets) {
-    const what = shape.classes
-      ? `${shape.targets} classes (${shape.classes.join(", ")})`
-      : `${shape.targets} target columns`;
-    throw new UsageError(`--layers ends with ${outputs} outputs, but ${config.data} has ${what}`);
+  if (outputs !== data.targets) {
+    const what = data.classes
+      ? `${data.targets} classes (${data.classes.join(", ")})`
+      : `${data.targets} target columns`;
+    throw new UsageError(`--layers ends with ${outputs} outputs, but ${source} has ${what}`);
   }
   return sizes;
 }
 
-async function writeSnapshot(out: string, network: Network, event: StepEvent): Promise<void> {
-  const path = `${out}/snapshot-${String(event.step).padStart(6, "0")}.json`;
-  await Deno.writeTextFile(path, JSON.stringify(toModelJSON(network, event.snapshot)));
-}
-
 if (import.meta.main) {
   try {
-    await main(Deno.args);
+    Deno.exit(await main(Deno.args));
   } catch (e) {
     if (e instanceof UsageError) {
       console.error(`error: ${e.message}\n(see --help)`);

@@ -314,10 +314,9 @@ class Memory {
       buffer = new (param.constructor as Float64ArrayConstructor)(param.length);
       this.#tensors.set(name, buffer);
     } else if (buffer.length !== param.length || buffer.constructor !== param.constructor) {
+      const held = describe(buffer), wanted = describe(param);
       throw new RangeError(
-        `${this.#label}: state "${name}" holds ${describe(buffer)}, the parameter ${
-          describe(param)
-        }`,
+        `${this.#label}: state "${name}" holds ${held}, the parameter ${wanted}`,
       );
     }
     return buffer;
@@ -339,7 +338,7 @@ class Memory {
     }
     for (const [name, value] of Object.entries(own)) {
       // Other settings would continue differently from the run that saved the state.
-      if (name !== "learningRate" && !Object.is(state.scalars[name], value)) {
+      if (name !== "learningRate" && state.scalars[name] !== value) {
         throw new RangeError(
           `${label}: state has ${name} ${state.scalars[name]}, this has ${value}`,
         );

@@ -116,6 +116,8 @@ export interface TrainStart {
   step: number;
   /** Samples already seen. */
   samplesSeen: number;
+  /** Batches of the next epoch already trained (a run stopped mid-epoch); they are skipped. */
+  batchesIntoEpoch?: number;
 }
 
 /**
@@ -191,16 +193,19 @@ export function train(options: TrainOptions): ReadableStream<TrainEvent> {
 
 async function* run(options: TrainOptions): AsyncGenerator<TrainEvent> {
   const { network, epochs = 1, earlyStopping, signal } = options;
-  let { epoch: done, step, samplesSeen } = options.start ?? { epoch: 0, step: 0, samplesSeen: 0 };
+  let { epoch: done, step, samplesSeen, batchesIntoEpoch: skip = 0 } = options.start ??
+    { epoch: 0, step: 0, samplesSeen: 0 };
   let reason: EndEvent["reason"] = "completed", message: string | undefined;
   if (earlyStopping?.monitor.startsWith("validation") && !options.validation) {
-    throw new RangeError(`early stopping monitors ${earlyStopping.monitor}, but there is no validation data`);
+    throw new RangeError(
+      `early stopping monitors ${earlyStopping.monitor}, but there is no validation data`,
+    );
   }
   while (done < epochs) {
     const epoch = done + 1;
     const summary = new EpochSummary();
     try {
-      for await (const event of await steps(options, epoch, step, samplesSeen)) {
+      for await (const event of await steps(options, epoch, step, samplesSeen, skip)) {
         summary.add(event);
         ({ step, samplesSeen } = event);
         yield event;
@@ -215,7 +220,7 @@ async function* run(options: TrainOptions): AsyncGenerator<TrainEvent> {
       break;
     }
     const event = await summary.finish(options, epoch, step, samplesSeen);
-    done = epoch;
+    [done, skip] = [epoch, 0];
     const stop = earlyStopping?.update(epoch, metric(event, earlyStopping.monitor), network);
     if (earlyStopping) event.best = earlyStopping.bestEpoch === epoch;
     yield event;
@@ -237,14 +242,18 @@ async function steps(
   epoch: number,
   step: number,
   samplesSeen: number,
+  skipBatches: number,
 ): Promise<ReadableStream<StepEvent>> {
   const { network, loss, optimizer, schedule, signal, shuffle, classification = true } = options;
+  const batchSize = options.batchSize ?? 32;
   let samples = await options.data(epoch);
   if (shuffle) {
     samples = samples.pipeThrough(
       shuffleBuffer(shuffle.bufferSize, epochSeed(shuffle.seed, epoch)),
     );
   }
+  // The epoch's order is fixed by (seed, epoch), so skipping what was trained resumes it exactly.
+  if (skipBatches > 0) samples = samples.pipeThrough(skipping(skipBatches * batchSize));
   const trainer = new TrainStream(network, {
     loss,
     optimizer,
@@ -256,7 +265,16 @@ async function steps(
     classification,
     snapshotEvery: options.snapshotEvery,
   });
-  return samples.pipeThrough(batches(options.batchSize ?? 32)).pipeThrough(trainer);
+  return samples.pipeThrough(batches(batchSize)).pipeThrough(trainer);
+}
+
+function skipping(count: number): TransformStream<Sample, Sample> {
+  let seen = 0;
+  return new TransformStream({
+    transform(sample, controller) {
+      if (seen++ >= count) controller.enqueue(sample);
+    },
+  });
 }
 
 /** Adds up an epoch's step events into its {@linkcode EpochEvent}. */

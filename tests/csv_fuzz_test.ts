@@ -109,7 +109,8 @@ function numberOf(field: Field, isPad: (c: string) => boolean): number {
   while (a < b && isPad(field.text[a])) a++;
   while (b > a && isPad(field.text[b - 1])) b--;
   const text = field.text.slice(a, b);
-  if (!/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(text)) return NaN;
+  // Unambiguous, so that a long run of digits cannot backtrack quadratically.
+  if (!/^[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?$/.test(text)) return NaN;
   const v = Number(text);
   return Number.isFinite(v) ? v : NaN;
 }
@@ -124,30 +125,49 @@ function reference(bytes: Uint8Array, options: CsvSamplesOptions): Row[] | "erro
   const isPad = (c: string): boolean => c === " " || c === pad;
   const all = records(latin1(bytes), delimiter, pad);
   if (all === null || all.length === 0) return "error";
-  const float32 = (options.dtype ?? "float32") === "float32";
-  const store = (v: number): number => (float32 ? Math.fround(v) : v);
-  const first = all[0].map((f) => numberOf(f, isPad));
-  if (options.header === "auto" && first.some((v) => !Number.isFinite(store(v)) && v === v)) {
-    return "either";
-  }
-  const header = options.header === "auto" ? first.some((v) => v !== v) : options.header!;
-  const fields = all[0].length, label = options.label as number;
+  const fields = all[0].length, label = (options.label ?? -1) as number;
   const column = label < 0 ? fields + label : label;
-  const data = header ? all.slice(1) : all;
-  if (column < 0 || column >= fields || data.length === 0) return "error";
-  const rows: Row[] = [];
-  for (const record of data) {
-    const values = record.map((f) => store(numberOf(f, isPad)));
-    if (record.length !== fields || !values.every(Number.isFinite)) return "error";
-    const x = values.filter((_, c) => c !== column), id = values[column];
-    if (typeof options.classes !== "number") {
-      rows.push({ x, y: [id] });
-      continue;
-    }
-    if (!Number.isInteger(id) || id < 0 || id >= options.classes) return "error";
-    rows.push({ x, y: Array.from({ length: options.classes }, (_, c) => (c === id ? 1 : 0)) });
+  if (column < 0 || column >= fields) return "error";
+  const store = (options.dtype ?? "float32") === "float32" ? Math.fround : (v: number) => v;
+  const first = all[0].map((f) => numberOf(f, isPad));
+  let header = options.header;
+  if (header === "auto") {
+    if (first.some((v) => !Number.isFinite(store(v)) && v === v)) return "either";
+    const names = options.classes;
+    const fits = (v: number, c: number): boolean =>
+      typeof names === "object" && c === column ? names.includes(utf8(all[0][c].text)) : v === v;
+    header = !first.every(fits);
   }
-  return rows;
+  const rows = all.slice(header ? 1 : 0).map((record) => {
+    const values = record.map((f) => numberOf(f, isPad));
+    const x = values.filter((_, c) => c !== column).map(store);
+    const y = labelOf(record[column], values[column], options, store);
+    return record.length === fields && y !== null && x.every(Number.isFinite) ? { x, y } : null;
+  });
+  return rows.length > 0 && rows.every((row) => row !== null) ? rows as Row[] : "error";
+}
+
+/** The target a label field gives, or null when it gives none. */
+function labelOf(
+  field: Field,
+  value: number,
+  options: CsvSamplesOptions,
+  store: (v: number) => number,
+): number[] | null {
+  const classes = options.classes;
+  if (classes === undefined) return Number.isFinite(store(value)) ? [store(value)] : null;
+  const [count, id] = typeof classes === "number"
+    ? [classes, Number.isInteger(value) ? value : -1]
+    : [classes.length, classes.indexOf(utf8(field.text))];
+  return id >= 0 && id < count ? oneHot(id, count) : null;
+}
+
+function utf8(text: string): string {
+  return new TextDecoder().decode(Uint8Array.from(text, (c) => c.charCodeAt(0)));
+}
+
+function oneHot(id: number, count: number): number[] {
+  return Array.from({ length: count }, (_, c) => (c === id ? 1 : 0));
 }
 
 // Running csvSamples on a case
@@ -163,18 +183,16 @@ function chunked(bytes: Uint8Array, sizes: number[]): ReadableStream<Uint8Array>
 
 /** Reads a case, asserting that any failure is a DataError that names a place well. */
 async function outcome(input: ReadableStream<Uint8Array>, c: Case): Promise<Outcome> {
+  let samples;
   try {
-    const samples = await Array.fromAsync(csvSamples(input, { ...c.options, source: SOURCE }));
-    const float32 = (c.options.dtype ?? "float32") === "float32";
-    for (const { x, y } of samples) {
-      assert.ok(x instanceof (float32 ? Float32Array : Float64Array), "dtype of x");
-      assert.ok(y instanceof (float32 ? Float32Array : Float64Array), "dtype of y");
-    }
-    return { rows: samples.map(({ x, y }) => ({ x: [...x], y: [...y] })) };
+    samples = await Array.fromAsync(csvSamples(input, { ...c.options, source: SOURCE }));
   } catch (e) {
     assertPlaced(e, c.bytes);
     return { error: e.message };
   }
+  const type = (c.options.dtype ?? "float32") === "float32" ? Float32Array : Float64Array;
+  assert.ok(samples.every(({ x, y }) => x instanceof type && y instanceof type), "the dtype");
+  return { rows: samples.map(({ x, y }) => ({ x: [...x], y: [...y] })) };
 }
 
 /** Asserts that `e` is a DataError whose line, column and message agree and fit the input. */
@@ -252,7 +270,7 @@ async function fuzz(
  */
 async function withinTime(work: Promise<void>, ms: number): Promise<void> {
   const start = performance.now();
-  let timer: number | undefined;
+  let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`not done within ${ms} ms`)), ms);
   });
@@ -299,13 +317,30 @@ function classText(random: Random, id: number): string {
 }
 
 const NAMES = ["a", "width", "größe", "数", "😀", "x y", "a,b", 'say "hi"', "", "x\ny"];
+const CLASS_NAMES = [
+  "cat",
+  "dog",
+  "0",
+  "1",
+  "größe",
+  "数",
+  "😀",
+  "a,b",
+  'say "hi"',
+  "x\ny",
+  "t w o",
+];
 
-/** A field: quoted when it must be or by chance, with padding by chance. */
-function fieldText(random: Random, text: string, delimiter: string, pad: string): string {
+/**
+ * A field: quoted when it must be or by chance, with padding by chance, inside the quotes too
+ * when `numeric` (a number reads through it there, a text does not).
+ */
+function fieldText(random: Random, text: string, pad: string, numeric: boolean): string {
   const padding = (): string => (random.int(5) === 0 ? pick(random, [" ", pad, "  "]) : "");
-  const special = /[",\r\n;\t]/.test(text) || text.includes(delimiter);
+  const inner = (): string => (numeric ? padding() : "");
+  const special = text === "" || /[",\r\n;\t]/.test(text); // "" keeps a lone field from a blank line
   if (special || random.int(10) === 0) {
-    return `${padding()}"${padding()}${text.replaceAll('"', '""')}${padding()}"${padding()}`;
+    return `${padding()}"${inner()}${text.replaceAll('"', '""')}${inner()}"${padding()}`;
   }
   return `${padding()}${text}${padding()}`;
 }
@@ -319,7 +354,9 @@ function optionsFor(random: Random, fields: number): CsvSamplesOptions {
     dtype: pick(random, ["float32", "float64"] as const),
     delimiter: pick(random, [",", ",", ",", ";", "\t"]),
   };
-  if (random.int(10) < 7) options.classes = 1 + random.int(12);
+  const task = random.int(10);
+  if (task < 5) options.classes = 1 + random.int(12);
+  else if (task < 7) options.classes = CLASS_NAMES.slice(random.int(CLASS_NAMES.length - 1));
   else options.task = "regression";
   return options;
 }
@@ -329,7 +366,7 @@ function validCase(random: Random): Case {
   const fields = 1 + random.int(7);
   const options = optionsFor(random, fields);
   const delimiter = options.delimiter!, pad = delimiter === "\t" ? " " : "\t";
-  const column = (options.label as number) < 0 ? fields + (options.label as number) : 0;
+  const label = options.label as number, column = label < 0 ? fields + label : label;
   const ending = (): string => pick(random, lineEndings);
   const lineEndings = pick(random, [["\n"], ["\r\n"], ["\r"], ["\n", "\r\n", "\r"]]);
   const blanks = delimiter === "\t" ? ["", "  "] : ["", "  ", "\t", " \t "];
@@ -338,7 +375,7 @@ function validCase(random: Random): Case {
   if (withHeader) {
     const names = Array.from({ length: fields }, () => pick(random, NAMES));
     if (options.header === "auto") names[0] = "name"; // one name that is no number makes it a header
-    lines.push(names.map((n) => fieldText(random, n, delimiter, pad)).join(delimiter));
+    lines.push(names.map((n) => fieldText(random, n, pad, false)).join(delimiter));
   }
   const expected: Row[] = [];
   for (let r = 1 + random.int(25); r > 0; r--) {
@@ -346,21 +383,24 @@ function validCase(random: Random): Case {
     const texts = Array.from({ length: fields }, () => numberText(random));
     const row = rowOf(texts, column, options, random);
     expected.push(storeRow(row, options));
-    lines.push(texts.map((t) => fieldText(random, t, delimiter, pad)).join(delimiter));
+    const numeric = (c: number): boolean => c !== column || typeof options.classes !== "object";
+    lines.push(texts.map((t, c) => fieldText(random, t, pad, numeric(c))).join(delimiter));
   }
   const bom = random.int(10) === 0 ? "\ufeff" : "";
-  const text = bom + lines.map((l) => l + ending()).join("").slice(0, random.int(5) ? undefined : -1);
-  return { bytes: encoder.encode(text.replace(/\r?\n?$|\r$/, ending())), options, expected };
+  const last = lines.length - 1;
+  const text = lines.map((l, i) => (i < last || random.int(5) > 0 ? l + ending() : l)).join("");
+  return { bytes: encoder.encode(bom + text), options, expected };
 }
 
 /** The sample a row of texts must give; for classification, its label text is set to a class. */
 function rowOf(texts: string[], column: number, options: CsvSamplesOptions, random: Random): Row {
   const values = texts.map(Number);
   const x = values.filter((_, c) => c !== column);
-  if (typeof options.classes !== "number") return { x, y: [values[column]] };
-  const id = random.int(options.classes);
-  texts[column] = classText(random, id);
-  return { x, y: Array.from({ length: options.classes }, (_, c) => (c === id ? 1 : 0)) };
+  const classes = options.classes;
+  if (classes === undefined) return { x, y: [values[column]] };
+  const count = typeof classes === "number" ? classes : classes.length, id = random.int(count);
+  texts[column] = typeof classes === "number" ? classText(random, id) : classes[id];
+  return { x, y: oneHot(id, count) };
 }
 
 function storeRow(row: Row, options: CsvSamplesOptions): Row {

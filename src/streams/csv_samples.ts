@@ -27,7 +27,8 @@ export interface CsvSamplesOptions {
   header?: boolean | "auto";
   /**
    * The label column(s): a header name or a 0-based index, negative counting from the end.
-   * Default `-1`, the last column. Regression may name several; `y` follows this order.
+   * Default `-1`, the last column. Regression may name several (`y` follows this order) or
+   * none (`[]`: features only, as in data to predict on).
    */
   label?: string | number | readonly (string | number)[];
   /** What `y` holds: a one-hot class (`"classification"`, the default) or the label values. */
@@ -170,7 +171,10 @@ function targetOf(options: CsvSamplesOptions): Target {
 
 function configure(options: Omit<CsvSamplesOptions, "classes" | "task">, target: Target): Config {
   const labels = options.label === undefined ? [-1] : [options.label].flat();
-  if (labels.length === 0) throw new TypeError("csvSamples: label names no column");
+  // No label column is allowed for regression: features only, an empty `y` (data to predict on).
+  if (labels.length === 0 && target.kind !== "regression") {
+    throw new TypeError("csvSamples: classification needs a label column");
+  }
   if (target.kind !== "regression" && labels.length > 1) {
     throw new TypeError("csvSamples: classification takes one label column");
   }

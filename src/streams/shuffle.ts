@@ -248,7 +248,8 @@ export class SampleCache {
   /** Doubles the room, within the limit; false when no more fits. */
   #grow(): boolean {
     const perSample = this.#nx * this.#x.BYTES_PER_ELEMENT + this.#ny * this.#y.BYTES_PER_ELEMENT;
-    const most = Math.min(Math.floor(this.limitBytes / perSample), 2 ** 32);
+    // Shuffled orders index samples with 32-bit integers.
+    const most = Math.min(Math.floor(this.limitBytes / Math.max(perSample, 1)), 2 ** 32);
     const room = Math.min(most, Math.max(INITIAL_CAPACITY, 2 * this.#count));
     if (room <= this.#count) return false;
     this.#x = resized(this.#x, room * this.#nx);

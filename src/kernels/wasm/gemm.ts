@@ -3,8 +3,10 @@
  *
  * One strided product serves the three of backprop, as in `ts_gemm.ts`:
  * `C(m×n) = A·B` with `A(i,p)` at `pa + i·sai + p·sap` and `B(p,j)` at
- * `pb + p·sbp + j·sbj` (byte strides), `C` row-major and contiguous. `W·A`,
- * `Wᵀ·δ` and `δ·Aᵀ` only pass other strides; nothing is transposed in memory.
+ * `pb + p·sbp + j·sbj` (byte strides), `C` row-major with rows `ldc` bytes
+ * apart. `W·A`, `Wᵀ·δ` and `δ·Aᵀ` only pass other strides; nothing is
+ * transposed in memory. The row stride of `C` is a parameter so that a band of
+ * columns of a wider `C` is a product too: threads can split `C` either way.
  *
  * The work is done by register-blocked *tiles*. A tile keeps `rows × vectors`
  * running sums of `C` in registers while `p` runs over the shared dimension;
@@ -117,15 +119,14 @@ interface Width {
 }
 
 /**
- * `gemm(m, n, k, pa, sai, sap, pb, sbp, sbj, pc, acc, scratch)`: the driver.
+ * `gemm(m, n, k, pa, sai, sap, pb, sbp, sbj, pc, ldc, acc, scratch)`: the driver.
  * Column panels of the widest tile that fits, then narrower ones; in each
  * panel, the tallest tiles that fit, then shorter ones.
  */
 function driver(p: Precision, widths: readonly Width[], packIndex: number): Code {
-  const c = new Code(i32s(12));
-  const [m, n, k, pa, sai, sap, pb, sbp, sbj, pc, acc, scratch] = i32s(12).map((_, i) => i);
-  const [j, i, ap, bp, bStep, cp, ldc] = i32s(7).map((t) => c.local(t));
-  c.get(n).i32(p.bytes).op(I32.mul).set(ldc);
+  const c = new Code(i32s(13));
+  const [m, n, k, pa, sai, sap, pb, sbp, sbj, pc, ldc, acc, scratch] = i32s(13).map((_, i) => i);
+  const [j, i, ap, bp, bStep, cp] = i32s(6).map((t) => c.local(t));
 
   const tiles = (tileIndex: number, rows: number) =>
     c.while(() => c.get(i).i32(rows).op(I32.add).get(m).op(I32.leU), () => {
@@ -157,7 +158,7 @@ function driver(p: Precision, widths: readonly Width[], packIndex: number): Code
  * The product's functions for precision `p`, to be placed in a module from
  * function index `base` on (the driver calls the others by index). The one to
  * call is `gemm_f32` / `gemm_f64`:
- * `(m, n, k, pa, sai, sap, pb, sbp, sbj, pc, acc, scratch)`, pointers and
+ * `(m, n, k, pa, sai, sap, pb, sbp, sbj, pc, ldc, acc, scratch)`, pointers and
  * strides in bytes; `scratch` must hold {@linkcode PACK_BYTES_PER_K}`·k` bytes
  * whenever `sbj` is not one element.
  *
@@ -188,6 +189,6 @@ export function gemmFuncs(p: Precision, base: number): Func[] {
     return { kind, vectors, tiles };
   });
   const packIndex = add("pack", pack(p.scalar), 6);
-  add("gemm", driver(p, widths, packIndex), 12);
+  add("gemm", driver(p, widths, packIndex), 13);
   return funcs;
 }

@@ -32,6 +32,7 @@ export interface PrecisionExports {
     sbp: number,
     sbj: number,
     pc: number,
+    ldc: number,
     acc: number,
     scratch: number,
   ): void;
@@ -72,7 +73,18 @@ export function kernelModuleBytes(relaxed: boolean, shared: boolean): Uint8Array
 /** Compiled modules by variant: compiling takes milliseconds, instantiating microseconds. */
 const modules = new Map<string, WebAssembly.Module>();
 
-function compiled(relaxed: boolean, shared: boolean): WebAssembly.Module {
+/**
+ * The module of {@linkcode kernelModuleBytes}, compiled once per variant. A
+ * module can be posted to a worker, which then instantiates it over the same
+ * shared memory without compiling it again.
+ *
+ * @example
+ * ```ts
+ * import { kernelModule } from "./module.ts";
+ * console.assert(kernelModule(false, true) === kernelModule(false, true));
+ * ```
+ */
+export function kernelModule(relaxed: boolean, shared: boolean): WebAssembly.Module {
   const key = `${relaxed} ${shared}`;
   let module = modules.get(key);
   if (!module) {
@@ -81,11 +93,24 @@ function compiled(relaxed: boolean, shared: boolean): WebAssembly.Module {
   return module;
 }
 
+/**
+ * The name under which the module exports function `name` of one precision.
+ *
+ * @example
+ * ```ts
+ * import { exportName } from "./module.ts";
+ * console.assert(exportName("gemm", "f64") === "gemm_f64");
+ * ```
+ */
+export function exportName(name: string, suffix: keyof KernelExports): string {
+  return `${name}_${suffix}`;
+}
+
 /** The exports of one precision, found by their suffix. */
-function exportsOf(all: WebAssembly.Exports, suffix: string): PrecisionExports {
+function exportsOf(all: WebAssembly.Exports, suffix: keyof KernelExports): PrecisionExports {
   const names = ["gemm", "relu", "relu_backward", "hadamard", "axpy", "add_column", "row_sums"];
   return Object.fromEntries(
-    names.map((name) => [name, all[`${name}_${suffix}`]]),
+    names.map((name) => [name, all[exportName(name, suffix)]]),
   ) as unknown as PrecisionExports;
 }
 
@@ -100,7 +125,7 @@ function exportsOf(all: WebAssembly.Exports, suffix: string): PrecisionExports {
  * ```
  */
 export function instantiateKernels(memory: WebAssembly.Memory, relaxed: boolean): KernelExports {
-  const instance = new WebAssembly.Instance(compiled(relaxed, isShared(memory)), {
+  const instance = new WebAssembly.Instance(kernelModule(relaxed, isShared(memory)), {
     env: { memory },
   });
   return { f32: exportsOf(instance.exports, "f32"), f64: exportsOf(instance.exports, "f64") };

@@ -1,0 +1,127 @@
+/**
+ * The TypeScript kernel agrees with a plain float64 triple loop.
+ *
+ * Each of backprop's three products (`W·A`, `Wᵀ·δ`, `δ·Aᵀ`, as `matrix.ts`
+ * calls them) runs on shapes that leave every kind of partial 3×2 block, on
+ * `k = 0` and on the network's own shapes, in both precisions, with and
+ * without `accumulate`. The error is measured against `|C₀| + Σₚ |A(i,p)·B(p,j)|`,
+ * the size of what is summed, so the bound holds however much the sum cancels.
+ */
+
+import assert from "node:assert/strict";
+import { gemmStrided } from "../src/kernels/ts_gemm.ts";
+import type { DType, FloatArray } from "../src/kernels/types.ts";
+import { Random } from "../src/random.ts";
+
+type Product = "NN" | "TN" | "NT";
+
+const tolerance: Record<DType, number> = { float32: 1e-5, float64: 1e-12 };
+
+/** `[m, n, k]`: one short of, equal to and past the 3×2 block in each direction, and `k = 0`. */
+const edgeShapes: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 1, 7],
+  [2, 3, 0],
+  [3, 2, 1],
+  [4, 3, 5],
+  [5, 1, 2],
+  [7, 9, 5],
+  [6, 8, 4],
+  [11, 13, 17],
+  [13, 12, 3],
+  [3, 5, 300],
+  [10, 10, 30],
+  [30, 10, 784],
+  [64, 64, 128],
+];
+
+const networkShapes: Record<Product, [number, number, number]> = {
+  NN: [128, 64, 784],
+  TN: [784, 64, 128],
+  NT: [128, 784, 64],
+};
+
+/** Strides `[sai, sap, sbp, sbj]` of each product on row-major storage, as `matrix.ts` passes them. */
+function strides(product: Product, m: number, n: number, k: number): number[] {
+  if (product === "NN") return [k, 1, n, 1]; // A is m×k, B is k×n
+  if (product === "TN") return [1, m, n, 1]; // A is stored k×m, B is k×n
+  return [k, 1, 1, k]; // A is m×k, B is stored n×k
+}
+
+function filled(length: number, dtype: DType, random: Random): FloatArray {
+  const x = dtype === "float64" ? new Float64Array(length) : new Float32Array(length);
+  for (let i = 0; i < length; i++) x[i] = 2 * random.next() - 1;
+  return x;
+}
+
+function checkProduct(
+  product: Product,
+  dtype: DType,
+  [m, n, k]: [number, number, number],
+  accumulate: boolean,
+): void {
+  const random = new Random(m * 1_000_003 + n * 1009 + k);
+  const a = filled(m * k, dtype, random), b = filled(k * n, dtype, random);
+  const c = filled(m * n, dtype, random), c0 = Float64Array.from(c);
+  const [sai, sap, sbp, sbj] = strides(product, m, n, k);
+  gemmStrided(m, n, k, a, sai, sap, b, sbp, sbj, c, accumulate);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = accumulate ? c0[i * n + j] : 0, size = Math.abs(sum);
+      for (let p = 0; p < k; p++) {
+        const term = a[i * sai + p * sap] * b[p * sbp + j * sbj];
+        sum += term, size += Math.abs(term);
+      }
+      const error = Math.abs(c[i * n + j] - sum);
+      assert.ok(
+        error <= tolerance[dtype] * size,
+        `${product} ${dtype} ${m}×${n}×${k} accumulate=${accumulate} C(${i},${j}): ` +
+          `${c[i * n + j]} vs ${sum}`,
+      );
+    }
+  }
+}
+
+for (const product of ["NN", "TN", "NT"] as const) {
+  for (const dtype of ["float32", "float64"] as const) {
+    Deno.test(`gemmStrided ${product} ${dtype} matches a float64 loop on edge shapes`, () => {
+      for (const shape of edgeShapes) {
+        checkProduct(product, dtype, shape, false);
+        checkProduct(product, dtype, shape, true);
+      }
+    });
+    Deno.test(`gemmStrided ${product} ${dtype} matches a float64 loop on the network shape`, () => {
+      checkProduct(product, dtype, networkShapes[product], false);
+      checkProduct(product, dtype, networkShapes[product], true);
+    });
+  }
+}
+
+Deno.test("gemmStrided with k = 0 sets C to zero, or leaves it with accumulate", () => {
+  const c = new Float32Array([1, 2, 3, 4, 5, 6]);
+  gemmStrided(2, 3, 0, new Float32Array(0), 0, 1, new Float32Array(0), 3, 1, c, true);
+  assert.deepEqual([...c], [1, 2, 3, 4, 5, 6]);
+  gemmStrided(2, 3, 0, new Float32Array(0), 0, 1, new Float32Array(0), 3, 1, c, false);
+  assert.deepEqual([...c], [0, 0, 0, 0, 0, 0]);
+});
+
+Deno.test("gemmStrided may write into one of its operands", () => {
+  const w = new Float64Array([1, 2, 3, 4, 5, 6, 7, 8, 9]); // [[1, 2, 3], [4, 5, 6], [7, 8, 9]]
+  gemmStrided(3, 3, 3, w, 3, 1, w, 3, 1, w, false); // W ← W·W
+  assert.deepEqual([...w], [30, 36, 42, 66, 81, 96, 102, 126, 150]);
+});
+
+Deno.test("gemmStrided results do not depend on earlier calls", () => {
+  // The scratch buffers are reused across calls, shapes and precisions; nothing stale may leak.
+  const random = new Random(7);
+  const a = filled(7 * 3, "float32", random), b = filled(3 * 5, "float32", random);
+  const product = () => {
+    const c = new Float32Array(7 * 5);
+    gemmStrided(7, 5, 3, a, 3, 1, b, 1, 3, c, false);
+    return c;
+  };
+  const first = product();
+  const big = filled(40 * 40, "float64", random);
+  gemmStrided(40, 40, 40, big, 1, 40, big, 40, 1, new Float64Array(40 * 40), false);
+  assert.deepEqual(product(), first);
+});
