@@ -82,8 +82,8 @@ Training
   --momentum X           SGD momentum in [0, 1) (default 0.9)
   --nesterov             Nesterov momentum
   --weight-decay X       L2 weight decay (default 0)
-  --schedule S           constant (default), step:EPOCHS:GAMMA, exp:GAMMA, cosine,
-                         cosine:warmup=STEPS
+  --schedule S           learning rate per step: constant (default), step:STEPS:GAMMA,
+                         exp:GAMMA[:DECAY_STEPS], cosine[:warmup=STEPS][:min=LR]
   --patience N           early stopping after N epochs without improvement; the best
                          parameters are restored at the end
   --monitor M            validationLoss (default with validation data),

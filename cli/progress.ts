@@ -13,7 +13,7 @@ const WIDTH = 24;
 
 /** Draws step events as one line that rewrites itself. */
 export class ProgressBar {
-  #lastDraw = 0;
+  #lastDraw = -Infinity;
   #epochStart = performance.now();
   #epochSamples = 0;
   #drawn = false;

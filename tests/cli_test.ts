@@ -54,34 +54,25 @@ Deno.test("train CLI: prints one progress line per epoch for people", async () =
   assert.equal(epochLines.length, 3);
   assert.match(
     epochLines[2],
-    /^epoch 3\/3 {2}loss \d\.\d{4} {2}test loss \d\.\d{4} {2}test accuracy 0\.\d{4} {2}\d+ samples\/s$/,
+    /^epoch 3\/3 {2}loss \d\.\d{4} {2}accuracy 0\.\d{4} {2}val loss \d\.\d{4} {2}val accuracy 0\.\d{4} {2}\d+ samples\/s( {2}\*)?$/,
   );
 });
 
-Deno.test("train CLI: --out writes snapshots and the final model", async () => {
+Deno.test("train CLI: --snapshot-every writes parameter snapshots under --out", async () => {
   const out = await Deno.makeTempDir();
   try {
-    const { code } = await trainCli([
-      "--epochs",
-      "1",
-      "--batch",
-      "100",
-      "--snapshot-every",
-      "5",
-      "--out",
-      out,
-    ], ["--allow-read=data", `--allow-write=${out}`]);
+    const { code } = await trainCli(
+      ["--epochs", "1", "--batch", "100", "--snapshot-every", "5", "--out", out],
+      [`--allow-read=data,${out}`, `--allow-write=${out}`],
+    );
     assert.equal(code, 0);
-    const names = [...Deno.readDirSync(out)].map((e) => e.name).sort();
+    const names = [...Deno.readDirSync(`${out}/snapshots`)].map((e) => e.name).sort();
     assert.deepEqual(names, [
-      "model.json",
-      "snapshot-000005.json",
-      "snapshot-000010.json",
-      "snapshot-000015.json",
+      "step-00000005.safetensors",
+      "step-00000010.safetensors",
+      "step-00000015.safetensors",
     ]);
-    const model = JSON.parse(Deno.readTextFileSync(`${out}/model.json`));
-    assert.deepEqual(model.sizes, [64, 32, 10]);
-    assert.equal(model.layers[0].W.length, 64 * 32);
+    assert.ok(Deno.statSync(`${out}/model.safetensors`).size > 64 * 32 * 4);
   } finally {
     await Deno.remove(out, { recursive: true });
   }
@@ -135,4 +126,75 @@ Deno.test("train CLI: a ragged row names its line (exit 1)", async () => {
   ]);
   assert.equal(code, 1);
   assertOneLine(stderr, /^error: tests\/fixtures\/ragged\.csv:3:\d+: .*3 fields, expected 4/);
+});
+
+Deno.test("train CLI: --validation-split, --out and --resume, then predict from the model", async () => {
+  const out = await Deno.makeTempDir();
+  const perms = ["--allow-read=data," + out, `--allow-write=${out}`];
+  try {
+    const first = await trainCli([
+      "--validation-split",
+      "0.1",
+      "--epochs",
+      "6",
+      "--patience",
+      "3",
+      "--out",
+      out,
+    ], perms);
+    assert.equal(first.code, 0, first.stderr);
+    assert.match(first.stdout, /held out for validation \(seeded, stratified split\)/);
+    assert.match(first.stdout, /confusion matrix \(rows: actual, columns: predicted\)/);
+    const history = JSON.parse(await Deno.readTextFile(`${out}/history.json`));
+    assert.equal(history.length, 6);
+    assert.ok(history.every((e: { validationAccuracy: number }) => e.validationAccuracy > 0));
+    const log = (await Deno.readTextFile(`${out}/log.csv`)).trim().split("\n");
+    assert.equal(log[0], "step,epoch,loss,learning_rate");
+    assert.equal(log.length - 1, history.at(-1).step);
+    assert.match(
+      await Deno.readTextFile(`${out}/curves.svg`),
+      /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/,
+    );
+    const checkpoints = [...Deno.readDirSync(`${out}/checkpoints`)].map((e) => e.name);
+    assert.ok(checkpoints.length >= 1 && checkpoints.every((n) => /^step-\d{8}$/.test(n)));
+
+    const resumed = await trainCli(["--resume", out, "--epochs", "8"], perms);
+    assert.equal(resumed.code, 0, resumed.stderr);
+    assert.match(resumed.stdout, /resuming from .*step-\d{8}/);
+    assert.match(resumed.stdout, /^epoch 7\/8 /m);
+    assert.doesNotMatch(resumed.stdout, /^epoch 6\/8 /m);
+    assert.equal(JSON.parse(await Deno.readTextFile(`${out}/history.json`)).length, 8);
+
+    const predicted = await new Deno.Command("deno", {
+      args: [
+        "run",
+        "--no-prompt",
+        ...perms,
+        "cli/predict.ts",
+        "--model",
+        out,
+        "--data",
+        "data/digits_test.csv",
+      ],
+      env: { NO_COLOR: "1" },
+    }).output();
+    assert.equal(predicted.code, 0, new TextDecoder().decode(predicted.stderr));
+    const lines = new TextDecoder().decode(predicted.stdout).trim().split("\n");
+    assert.equal(lines[0], "class,p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9");
+    assert.equal(lines.length, 1 + 359);
+    const labels = (await Deno.readTextFile("data/digits_test.csv")).trim().split("\n").slice(1)
+      .map((l) => l.split(",").at(-1));
+    const right = lines.slice(1).filter((l, i) => l.split(",")[0] === labels[i]).length;
+    assert.ok(right / labels.length > 0.9, `predict accuracy ${right / labels.length}`);
+    const p = lines[1].split(",").slice(1).map(Number);
+    assert.ok(Math.abs(p.reduce((a, b) => a + b) - 1) < 1e-5);
+  } finally {
+    await Deno.remove(out, { recursive: true });
+  }
+});
+
+Deno.test("train CLI: --validation-split without room in memory is a usage error", async () => {
+  const { code, stderr } = await trainCli(["--validation-split", "0.2", "--cache-mb", "0"]);
+  assert.equal(code, 2);
+  assertOneLine(stderr, /--validation-split needs the data in memory: raise --cache-mb above 0/);
 });

@@ -139,10 +139,11 @@ function reference(bytes: Uint8Array, options: CsvSamplesOptions): Row[] | "erro
     header = !first.every(fits);
   }
   const rows = all.slice(header ? 1 : 0).map((record) => {
+    if (record.length !== fields) return null;
     const values = record.map((f) => numberOf(f, isPad));
     const x = values.filter((_, c) => c !== column).map(store);
     const y = labelOf(record[column], values[column], options, store);
-    return record.length === fields && y !== null && x.every(Number.isFinite) ? { x, y } : null;
+    return y !== null && x.every(Number.isFinite) ? { x, y } : null;
   });
   return rows.length > 0 && rows.every((row) => row !== null) ? rows as Row[] : "error";
 }

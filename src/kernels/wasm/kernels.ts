@@ -11,8 +11,9 @@
  * The memory is imported rather than defined by the module so that JavaScript
  * owns it, and so that it can be shared: with `shared: true` (the default where
  * `SharedArrayBuffer` exists) it can also grow without detaching views, and
- * workers can later run kernels on the same matrices (each would then need
- * its own packing scratch, which the product takes as a parameter for that).
+ * workers can run kernels on the same matrices: `threads.ts` builds on
+ * {@linkcode kernelParts} and {@linkcode Kernels} to run the products on
+ * several threads, each with its own packing scratch.
  *
  * Speed on one core: the products run 5–13× faster than the TypeScript
  * kernel (`bench/wasm_gemm_bench.ts`). Deno runs wasm without a trap handler, so V8
@@ -27,13 +28,14 @@ import { Arena } from "./arena.ts";
 import { detectFeatures, type WasmFeatures } from "./features.ts";
 import { PACK_BYTES_PER_K } from "./gemm.ts";
 import { instantiateKernels, type KernelExports, type PrecisionExports } from "./module.ts";
+import { type GemmJob, runGemm } from "./worker_source.ts";
 
 export type { DType, FloatArray, WasmFeatures };
 
 /** `k` per call of the product when `B` is packed (`gemmNT`); longer runs go in chunks that accumulate. */
 const PACK_K = 2048;
-/** The packing scratch: the bottom of the memory, kept out of the arena. */
-const SCRATCH_AT = 0, SCRATCH_BYTES = PACK_K * PACK_BYTES_PER_K;
+/** Bytes of one thread's packing scratch; the scratches sit at the bottom of the memory, below the arena. */
+const SCRATCH_BYTES = PACK_K * PACK_BYTES_PER_K;
 
 /** Options of {@linkcode createWasmKernels}. */
 export interface WasmKernelOptions {
@@ -126,29 +128,97 @@ export interface WasmKernels {
  * ```
  */
 export function createWasmKernels(options: WasmKernelOptions = {}): WasmKernels | undefined {
+  const parts = kernelParts(options);
+  return parts && new Kernels(parts);
+}
+
+/** What {@linkcode Kernels} are made of: a memory, an instance over it, and packing scratches. */
+export interface KernelParts {
+  /** The memory, with the scratches at its bottom and the arena above. */
+  readonly memory: WebAssembly.Memory;
+  /** The SIMD level the instance was built for. */
+  readonly features: WasmFeatures;
+  /** The calling thread's instance. */
+  readonly exports: KernelExports;
+  /** Byte offsets of the packing scratches, one per thread that runs products; the caller's first. */
+  readonly scratches: readonly number[];
+}
+
+/**
+ * A memory for `options` with a packing scratch for each of `threads`, and an
+ * instance over it; `undefined` without WebAssembly SIMD.
+ *
+ * @example
+ * ```ts
+ * import { kernelParts } from "./kernels.ts";
+ * const parts = kernelParts({ shared: true }, 2);
+ * console.assert(parts === undefined || parts.scratches.length === 2);
+ * ```
+ */
+export function kernelParts(options: WasmKernelOptions, threads = 1): KernelParts | undefined {
   const detected = detectFeatures();
   if (!detected) return undefined;
   const features = detected === "relaxed-simd" && options.relaxed !== false ? detected : "simd";
   const shared = options.shared ?? typeof SharedArrayBuffer === "function";
-  const pages = Math.ceil(Math.max(options.initialBytes ?? 1 << 24, 2 * SCRATCH_BYTES) / 65536);
+  const reserved = threads * SCRATCH_BYTES;
+  const pages = Math.ceil(
+    Math.max(options.initialBytes ?? 1 << 24, reserved + SCRATCH_BYTES) / 65536,
+  );
   const memory = new WebAssembly.Memory({
     initial: pages,
     maximum: shared ? 65536 : pages,
     shared,
   });
   const exports = instantiateKernels(memory, features === "relaxed-simd");
-  return new Kernels(new Arena(memory, SCRATCH_AT + SCRATCH_BYTES), features, exports);
+  const scratches = Array.from({ length: threads }, (_, t) => t * SCRATCH_BYTES);
+  return { memory, features, exports, scratches };
 }
 
-class Kernels implements WasmKernels {
+/** How a checked product runs: on the calling thread, or on several. */
+export type RunGemm = (job: GemmJob) => void;
+
+/**
+ * Runs products on the calling thread, with its instance and its scratch.
+ *
+ * @example
+ * ```ts
+ * import { kernelParts, runOnCaller } from "./kernels.ts";
+ * const parts = kernelParts({});
+ * if (parts) console.assert(typeof runOnCaller(parts) === "function");
+ * ```
+ */
+export function runOnCaller(parts: KernelParts): RunGemm {
+  const gemms = [parts.exports.f32.gemm, parts.exports.f64.gemm], scratch = parts.scratches[0];
+  return (job) => runGemm(gemms[job.f64], job, scratch);
+}
+
+/**
+ * {@linkcode WasmKernels} over `parts`, whose products are checked and handed
+ * to `run` (by default {@linkcode runOnCaller}).
+ *
+ * @example
+ * ```ts
+ * import { Kernels, kernelParts } from "./kernels.ts";
+ * const parts = kernelParts({});
+ * if (parts) {
+ *   const wasm = new Kernels(parts), x = wasm.alloc(1, "float64");
+ *   x[0] = 3;
+ *   wasm.gemmNN(1, 1, 1, x, x, wasm.alloc(1, "float64"));
+ * }
+ * ```
+ */
+export class Kernels implements WasmKernels {
   readonly features: WasmFeatures;
   readonly #arena: Arena;
   readonly #exports: KernelExports;
+  readonly #run: RunGemm;
 
-  constructor(arena: Arena, features: WasmFeatures, exports: KernelExports) {
-    this.#arena = arena;
-    this.features = features;
-    this.#exports = exports;
+  /** Kernels over `parts`, their arena above the scratches. */
+  constructor(parts: KernelParts, run: RunGemm = runOnCaller(parts)) {
+    this.#arena = new Arena(parts.memory, parts.scratches.length * SCRATCH_BYTES);
+    this.features = parts.features;
+    this.#exports = parts.exports;
+    this.#run = run;
   }
 
   get memory(): WebAssembly.Memory {
@@ -245,36 +315,37 @@ class Kernels implements WasmKernels {
     c: FloatArray,
     accumulate: boolean,
   ): void {
-    const gemm = this.#product(m, n, k, a, b, c).gemm, s = a.BYTES_PER_ELEMENT;
-    // Rows of B that are not contiguous are packed into the scratch, which holds
-    // PACK_K steps of p: a longer k then runs in chunks that add up.
-    const chunk = sbj === 1 ? Infinity : PACK_K;
-    let p = 0;
-    do {
-      const pa = a.byteOffset + p * sap * s, pb = b.byteOffset + p * sbp * s;
-      const kc = Math.min(chunk, k - p), acc = +(accumulate || p > 0);
-      gemm(m, n, kc, pa, sai * s, sap * s, pb, sbp * s, sbj * s, c.byteOffset, acc, SCRATCH_AT);
-      p += chunk;
-    } while (p < k);
+    this.#check(m, n, k, a, b, c);
+    const s = a.BYTES_PER_ELEMENT;
+    this.#run({
+      f64: +(s === 8),
+      m,
+      n,
+      k,
+      pa: a.byteOffset,
+      sai: sai * s,
+      sap: sap * s,
+      pb: b.byteOffset,
+      sbp: sbp * s,
+      sbj: sbj * s,
+      pc: c.byteOffset,
+      ldc: n * s,
+      acc: +accumulate,
+      // Rows of B that are not contiguous are packed into a scratch, which holds
+      // PACK_K steps of p: a longer k then runs in chunks that add up.
+      chunk: sbj === 1 ? k : PACK_K,
+    });
   }
 
-  /** Checks the operands of a product and returns the kernels of their precision. */
-  #product(
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-  ): PrecisionExports {
-    const e = this.#precision(a, b, c);
+  /** Checks the operands of a product: sizes, element types, ownership, overlap. */
+  #check(m: number, n: number, k: number, a: FloatArray, b: FloatArray, c: FloatArray): void {
+    this.#precision(a, b, c);
     [this.#sized(m * k, a), this.#sized(k * n, b), this.#sized(m * n, c)];
     for (const input of [a, b]) {
       const apart = c.byteOffset + m * n * c.BYTES_PER_ELEMENT <= input.byteOffset ||
         input.byteOffset + input.byteLength <= c.byteOffset;
       if (!apart && m * n > 0) throw new RangeError("wasm gemm: the output overlaps an input");
     }
-    return e;
   }
 
   /** Checks that `a` holds at least `length` elements and returns its byte offset. */

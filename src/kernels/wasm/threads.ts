@@ -1,0 +1,272 @@
+/**
+ * The three products of backprop on several cores: workers over the kernels' shared memory.
+ *
+ * At 784-128-64-10 with a batch of 64 a product takes a few hundred
+ * microseconds on one core, and a training step is mostly products; a second
+ * core halves that if the threads can meet in much less time than a product
+ * takes. Waking a sleeping worker (`Atomics.wait`/`notify` or a message) costs
+ * about 45 µs; a thread spinning on a shared flag sees it change in under a
+ * microsecond. So each worker spins for a while after a product (by default
+ * {@linkcode DEFAULT_SPIN_MICROS}) in case another follows, as it does in a
+ * training step, and only then sleeps.
+ *
+ * **Splitting.** `C` is cut into one band per thread, of rows or of columns;
+ * the calling thread runs a band too (see `worker_source.ts` for how bands are
+ * claimed). Each element of `C` is still summed by one thread in the same
+ * order and in the same kind of tile, so the result is bit-identical to the
+ * single-threaded one, whatever the thread count and whoever runs which band.
+ * `δ·Aᵀ` is split by columns, so that each thread packs only its own panels
+ * of `B`; the others by whichever of rows and columns has more tiles.
+ *
+ * **Small products** run on the calling thread: below
+ * {@linkcode DEFAULT_MIN_WORK} multiply-adds (`m·n·k`) meeting costs more than
+ * the second core saves (`bench/wasm_threads_bench.ts`).
+ *
+ * **No permissions.** The worker is made from a `data:` URL of generated
+ * source, and is sent the compiled module and the shared memory in a message:
+ * nothing is read from disk or the network.
+ *
+ * **Lifetime.** Deno's `Worker` has no `unref`, and a live worker keeps the
+ * process from exiting: call {@linkcode ThreadedKernels.close} when done.
+ *
+ * @module
+ */
+
+import {
+  type KernelParts,
+  kernelParts,
+  Kernels,
+  type RunGemm,
+  runOnCaller,
+  type WasmKernels,
+} from "./kernels.ts";
+import { exportName, kernelModule } from "./module.ts";
+import {
+  Control,
+  type Gemm,
+  type GemmJob,
+  runBands,
+  waitWhileEqual,
+  workerSource,
+} from "./worker_source.ts";
+
+/**
+ * Multiply-adds (`m·n·k`) below which a product runs on the calling thread.
+ * Measured on two cores: threads start to pay off around 64×64×8 and gain 1.3–1.6× at 64×64×64.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_MIN_WORK } from "./threads.ts";
+ * console.assert(10 * 64 * 64 >= DEFAULT_MIN_WORK);
+ * ```
+ */
+export const DEFAULT_MIN_WORK = 32768;
+
+/**
+ * How long a worker spins for the next product before it sleeps, in microseconds.
+ *
+ * @example
+ * ```ts
+ * import { DEFAULT_SPIN_MICROS } from "./threads.ts";
+ * console.assert(DEFAULT_SPIN_MICROS > 45);
+ * ```
+ */
+export const DEFAULT_SPIN_MICROS = 200;
+
+/** Options of {@linkcode createThreadedKernels}. */
+export interface ThreadedKernelOptions {
+  /** Threads that run products, the caller included (default: 2, or 1 on one core). */
+  threads?: number;
+  /** Use relaxed SIMD's fused multiply-add where the engine has it (default `true`). */
+  relaxed?: boolean;
+  /** Bytes of memory to start with; it grows as needed (default 16 MiB). */
+  initialBytes?: number;
+  /** Multiply-adds below which a product runs on the caller (default {@linkcode DEFAULT_MIN_WORK}). */
+  minWork?: number;
+  /** How long threads spin before they sleep (default {@linkcode DEFAULT_SPIN_MICROS}). */
+  spinMicros?: number;
+}
+
+/**
+ * {@linkcode WasmKernels} whose products run on several threads. The
+ * elementwise kernels, which are bound by memory, stay on the caller.
+ */
+export interface ThreadedKernels extends WasmKernels {
+  /** Threads that run products, the caller included: 1 after {@linkcode ThreadedKernels.close}. */
+  readonly threads: number;
+  /**
+   * Ends the workers. The kernels keep working, on the calling thread alone;
+   * a process with workers left open does not exit.
+   */
+  close(): void;
+}
+
+/**
+ * Kernels whose products run on `threads` threads, or `undefined` when the
+ * engine has no WebAssembly SIMD. Where there are no workers or no
+ * `SharedArrayBuffer`, they run on one.
+ *
+ * @example Same surface as `createWasmKernels`, and `close` when done
+ * ```ts
+ * import { createThreadedKernels } from "./threads.ts";
+ * const wasm = createThreadedKernels({ threads: 2 });
+ * if (wasm) {
+ *   const w = wasm.alloc(128 * 784, "float32"), a = wasm.alloc(784 * 64, "float32");
+ *   const z = wasm.alloc(128 * 64, "float32");
+ *   w.fill(1), a.fill(0.5);
+ *   wasm.gemmNN(128, 64, 784, w, a, z);
+ *   console.assert(z.every((x) => x === 392));
+ *   wasm.close();
+ * }
+ * ```
+ */
+export function createThreadedKernels(
+  options: ThreadedKernelOptions = {},
+): ThreadedKernels | undefined {
+  const threads = threadCount(options.threads);
+  const shared = threads > 1 ? true : undefined;
+  const parts = kernelParts({
+    relaxed: options.relaxed,
+    initialBytes: options.initialBytes,
+    shared,
+  }, threads);
+  if (!parts) return undefined;
+  const pool = new Pool(parts, {
+    minWork: options.minWork ?? DEFAULT_MIN_WORK,
+    spinMs: (options.spinMicros ?? DEFAULT_SPIN_MICROS) / 1000,
+  });
+  return new Threaded(parts, pool);
+}
+
+/** The threads to use: as asked (checked), else two where the machine has them; one without workers. */
+function threadCount(asked: number | undefined): number {
+  if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1)) {
+    throw new RangeError(`threads must be a positive integer, not ${asked}`);
+  }
+  const canThread = typeof Worker === "function" && typeof SharedArrayBuffer === "function";
+  if (!canThread) return 1;
+  return asked ?? Math.min(2, navigator.hardwareConcurrency || 1);
+}
+
+class Threaded extends Kernels implements ThreadedKernels {
+  readonly #pool: Pool;
+
+  constructor(parts: KernelParts, pool: Pool) {
+    super(parts, (job) => pool.run(job));
+    this.#pool = pool;
+  }
+
+  get threads(): number {
+    return this.#pool.threads;
+  }
+
+  close(): void {
+    this.#pool.close();
+  }
+}
+
+/** How a pool decides and waits. */
+interface PoolSettings {
+  minWork: number;
+  spinMs: number;
+}
+
+/** How a product is cut. */
+interface Split {
+  bands: number;
+  byColumns: boolean;
+}
+
+/** The workers, the control block they watch, and the caller's share of the work. */
+class Pool {
+  readonly #control = new Int32Array(new SharedArrayBuffer(Control.ints * 4));
+  readonly #gemms: Gemm[];
+  readonly #scratch: number;
+  readonly #caller: RunGemm;
+  readonly #settings: PoolSettings;
+  readonly #workers: Worker[];
+
+  constructor(parts: KernelParts, settings: PoolSettings) {
+    this.#gemms = [parts.exports.f32.gemm, parts.exports.f64.gemm];
+    this.#scratch = parts.scratches[0];
+    this.#caller = runOnCaller(parts);
+    this.#settings = settings;
+    this.#workers = parts.scratches.slice(1).map((scratch) =>
+      startWorker(parts, { control: this.#control.buffer, scratch, spinMs: settings.spinMs })
+    );
+  }
+
+  get threads(): number {
+    return this.#workers.length + 1;
+  }
+
+  /** Runs `job`: on the caller when it is small, else in bands on every thread. */
+  run(job: GemmJob): void {
+    const split = this.#split(job);
+    if (!split) return this.#caller(job);
+    this.#post(job, split);
+    runBands(this.#control, this.#gemms, this.#scratch);
+    this.#awaitBands(split.bands);
+  }
+
+  close(): void {
+    for (const worker of this.#workers) worker.terminate();
+    this.#workers.length = 0;
+  }
+
+  /** The bands `job` is cut into, or `undefined` when it is too small to share. */
+  #split(job: GemmJob): Split | undefined {
+    if (this.threads < 2 || job.m * job.n * job.k < this.#settings.minWork) return undefined;
+    const elementBytes = job.f64 ? 8 : 4,
+      panels = Math.ceil(job.n / (Control.panelBytes / elementBytes));
+    // Split by columns when B is packed, so that no panel is packed twice, or when
+    // C has more column panels than 6-row tiles.
+    const byColumns = job.sbj !== elementBytes || panels * 6 >= job.m;
+    const bands = Math.min(this.threads, byColumns ? panels : job.m);
+    return bands < 2 ? undefined : { bands, byColumns };
+  }
+
+  /** Writes `job` into the control block, opens it for claims, and wakes the workers. */
+  #post(job: GemmJob, { bands, byColumns }: Split): void {
+    const control = this.#control;
+    Control.fields.forEach((field, i) => (control[Control.job + i] = job[field]));
+    // No thread touches these between jobs: the last one's bands are all done.
+    control[Control.bands] = bands;
+    control[Control.byColumns] = +byColumns;
+    control[Control.done] = control[Control.failed] = 0;
+    Atomics.store(control, Control.left, bands);
+    Atomics.add(control, Control.seq, 1);
+    Atomics.notify(control, Control.seq);
+  }
+
+  /** Waits until every band of the job is done; throws if one failed. */
+  #awaitBands(bands: number): void {
+    const control = this.#control;
+    for (let done; (done = Atomics.load(control, Control.done)) !== bands;) {
+      waitWhileEqual(control, Control.done, done, this.#settings.spinMs);
+    }
+    if (control[Control.failed]) throw new Error("wasm gemm: a band of the product failed");
+  }
+}
+
+/** What a worker needs besides the module and the memory. */
+interface WorkerInit {
+  control: ArrayBufferLike;
+  scratch: number;
+  spinMs: number;
+}
+
+/** A worker over `parts`' memory, from generated source: no file, so no permission. */
+function startWorker(parts: KernelParts, init: WorkerInit): Worker {
+  const url = `data:text/javascript,${encodeURIComponent(workerSource())}`;
+  const worker = new Worker(url, { type: "module" });
+  // A worker that fails leaves its bands to the caller; its error must not end the process.
+  worker.onerror = (event) => event.preventDefault();
+  worker.postMessage({
+    ...init,
+    module: kernelModule(parts.features === "relaxed-simd", true),
+    memory: parts.memory,
+    gemmNames: [exportName("gemm", "f32"), exportName("gemm", "f64")],
+  });
+  return worker;
+}
