@@ -20,7 +20,6 @@ import {
   idxSamples,
   type Sample,
   SampleCache,
-  scaleFeatures,
   splitValidation,
 } from "../mod.ts";
 import { type TrainConfig, UsageError } from "./args.ts";
@@ -47,7 +46,6 @@ export interface Dataset {
   validationName?: string;
 }
 
-type Source = () => Promise<ReadableStream<Sample>>;
 
 /** Opens a file as bytes, turning "not found" and "not allowed" into errors naming the file. */
 export async function openBytes(path: string): Promise<ReadableStream<Uint8Array>> {
@@ -84,15 +82,16 @@ export async function loadData(config: TrainConfig, csv: CsvSamplesOptions): Pro
   const [open, openTest] = config.idx
     ? idxSources(config.idx)
     : [csvSource(config.data, csv), config.test ? csvSource(config.test, csv) : undefined];
-  const { cache, shape } = await inspect(open, config.cacheMb * 2 ** 20);
+  const { cache, shape } = await inspect(await open(1), config.cacheMb * 2 ** 20);
   const scale = config.scale === "auto" ? (shape.maxAbs > 0 ? 1 / shape.maxAbs : 1) : config.scale;
-  const scaled = (s: ReadableStream<Sample>) => s.pipeThrough(scaleFeatures(scale));
+  cache?.scaleFeatures(scale);
   const classes = csv.classes
     ? [...(csv.classes as string[])]
     : config.idx
     ? Array.from({ length: 10 }, (_, i) => String(i))
     : undefined;
   const base = { features: shape.features, targets: shape.targets, classes, scale };
+  const classification = config.task === "classification";
 
   if (config.validationSplit > 0) {
     if (!cache) {
@@ -101,41 +100,40 @@ export async function loadData(config: TrainConfig, csv: CsvSamplesOptions): Pro
       );
     }
     const split = splitValidation(cache, config.validationSplit, config.seed, {
-      stratify: config.task === "classification",
+      stratify: classification,
     });
     return {
       ...base,
       samples: split.train.length,
-      mode: `cached in memory, ${split.validation.length} samples held out for validation (seeded${
-        config.task === "classification" ? ", stratified" : ""
-      } split)`,
-      train: fromCache(split.train, config, scaled),
-      validation: () => Promise.resolve(scaled(split.validation.stream())),
+      mode: `cached in memory, ${split.validation.length} samples held out for validation ` +
+        `(seeded${classification ? ", stratified" : ""} split)`,
+      train: fromCache(split.train, config),
+      validation: () => Promise.resolve(split.validation.stream()),
       validationName: `validation split ${config.validationSplit}`,
     };
   }
-  const validation = openTest ? async () => scaled(await openTest()) : undefined;
+  const validation = openTest ? () => openTest(scale) : undefined;
   const validationName = config.idx ? `${config.idx} (t10k)` : config.test;
   if (cache) {
+    const mib = (cache.bytes / 2 ** 20).toFixed(1);
+    const order = config.shuffleBuffer > 0 ? "a full shuffle each epoch" : "in file order";
     return {
       ...base,
       samples: cache.length,
-      mode: `cached in memory (${
-        (cache.bytes / 2 ** 20).toFixed(1)
-      } MiB), a full shuffle each epoch`,
-      train: fromCache(cache, config, scaled),
+      mode: `cached in memory (${mib} MiB), ${order}`,
+      train: fromCache(cache, config),
       validation,
       validationName,
     };
   }
+  const order = config.shuffleBuffer > 0
+    ? `shuffle buffer of ${config.shuffleBuffer}`
+    : "in file order";
   return {
     ...base,
     samples: shape.samples,
-    mode: `streamed from the file each epoch (over ${config.cacheMb} MiB)` +
-      (config.shuffleBuffer > 0
-        ? `, shuffle buffer of ${config.shuffleBuffer}`
-        : ", in file order"),
-    train: async () => scaled(await open()),
+    mode: `streamed from the file each epoch (over ${config.cacheMb} MiB), ${order}`,
+    train: () => open(scale),
     shuffle: config.shuffleBuffer > 0
       ? { seed: config.seed, bufferSize: config.shuffleBuffer }
       : undefined,
@@ -144,31 +142,28 @@ export async function loadData(config: TrainConfig, csv: CsvSamplesOptions): Pro
   };
 }
 
-function fromCache(
-  cache: SampleCache,
-  config: TrainConfig,
-  scaled: (s: ReadableStream<Sample>) => ReadableStream<Sample>,
-) {
-  return (epoch: number) =>
+function fromCache(cache: SampleCache, config: TrainConfig): Dataset["train"] {
+  return (epoch) =>
     Promise.resolve(
-      scaled(
-        config.shuffleBuffer > 0 ? cache.shuffled(epochSeed(config.seed, epoch)) : cache.stream(),
-      ),
+      config.shuffleBuffer > 0 ? cache.shuffled(epochSeed(config.seed, epoch)) : cache.stream(),
     );
 }
 
+/** Opens the samples of a source, with its features multiplied by `scale` as they are read. */
+type Source = (scale: number) => Promise<ReadableStream<Sample>>;
+
 function csvSource(path: string, csv: CsvSamplesOptions): Source {
-  return async () => csvSamples(await openBytes(path), { ...csv, source: path });
+  return async (scale) => csvSamples(await openBytes(path), { ...csv, source: path, scale });
 }
 
 /** Fashion-MNIST / MNIST as the IDX files of a folder: train-* to train on, t10k-* to test on. */
 function idxSources(dir: string): [Source, Source] {
-  const pair = (prefix: string): Source => async () => {
+  const pair = (prefix: string): Source => async (scale) => {
     const images = `${dir}/${prefix}-images-idx3-ubyte.gz`,
       labels = `${dir}/${prefix}-labels-idx1-ubyte.gz`;
     return idxSamples(await openBytes(images), await openBytes(labels), {
       source: { images, labels },
-      scale: 1,
+      scale,
     });
   };
   return [pair("train"), pair("t10k")];
@@ -183,12 +178,12 @@ interface Shape {
 
 /** One pass: the shape of the data, and a cache of it unless it passes `limitBytes`. */
 async function inspect(
-  open: Source,
+  samples: ReadableStream<Sample>,
   limitBytes: number,
 ): Promise<{ cache?: SampleCache; shape: Shape }> {
   const shape: Shape = { samples: 0, features: 0, targets: 0, maxAbs: 0 };
   const cache = new SampleCache(limitBytes);
-  for await (const sample of await open()) {
+  for await (const sample of samples) {
     shape.samples++;
     shape.features = sample.x.length;
     shape.targets = sample.y.length;

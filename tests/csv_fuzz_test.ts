@@ -255,7 +255,7 @@ async function fuzz(
     const random = new Random(seed);
     const c = make(random);
     try {
-      await withinTime(check(c, random, minChunk), TIME_LIMIT_MS);
+      await withinTime(() => check(c, random, minChunk), TIME_LIMIT_MS);
     } catch (e) {
       const text = JSON.stringify(latin1(c.bytes.subarray(0, 300)));
       const more = c.bytes.length > 300 ? ` … (${c.bytes.length} bytes)` : "";
@@ -266,17 +266,17 @@ async function fuzz(
 }
 
 /**
- * `work`, failing when it takes longer than `ms`: the timer catches a stream that never
+ * Runs `work`, failing when it takes longer than `ms`: the timer catches a stream that never
  * settles, the clock a parser that blocks the thread past the limit.
  */
-async function withinTime(work: Promise<void>, ms: number): Promise<void> {
+async function withinTime(work: () => Promise<void>, ms: number): Promise<void> {
   const start = performance.now();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const timeout = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new Error(`not done within ${ms} ms`)), ms);
   });
   try {
-    await Promise.race([work, timeout]);
+    await Promise.race([work(), timeout]);
   } finally {
     clearTimeout(timer);
   }

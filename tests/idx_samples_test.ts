@@ -9,14 +9,13 @@ import { idxSamples, type IdxSamplesOptions } from "../src/streams/idx_samples.t
 import { DataError } from "../src/errors.ts";
 
 /** An IDX images file: the header, then the pixels of each image in row-major order. */
-function idxImages(images: number[][], rows: number, cols: number, count = images.length) {
-  return new Uint8Array([
-    ...word(0x803),
-    ...word(count),
-    ...word(rows),
-    ...word(cols),
-    ...images.flat(),
-  ]);
+function idxImages(
+  images: number[][],
+  rows: number,
+  cols: number,
+  count = images.length,
+): Uint8Array {
+  return new Uint8Array([...[0x803, count, rows, cols].flatMap(word), ...images.flat()]);
 }
 
 /** An IDX labels file: the header, then one byte per label. */
@@ -101,6 +100,16 @@ Deno.test("gzip: a gzipped images file, labels file or both read as the raw file
   assert.deepEqual(await parse(images, LABELS), expected);
   assert.deepEqual(await parse(IMAGES, labels), expected);
   assert.deepEqual(await parse(images, labels), expected);
+});
+
+Deno.test("gzip: chunks that are views of a SharedArrayBuffer read as others do", async () => {
+  const shared = (bytes: Uint8Array): Uint8Array => {
+    const view = new Uint8Array(new SharedArrayBuffer(bytes.length));
+    view.set(bytes);
+    return view;
+  };
+  const [images, labels] = [shared(await gzip(IMAGES)), shared(await gzip(LABELS))];
+  assert.deepEqual(await parse(images, labels), await parse(IMAGES, LABELS));
 });
 
 Deno.test("chunks: one byte at a time or any chunk size, raw or gzipped, gives what whole input gives", async () => {

@@ -35,7 +35,7 @@ Deno.test("batches: a sample of the wrong length is an error, not a silent misal
   const bad = [sample(0), { x: new Float32Array([1]), y: new Float32Array([1, 0]) }];
   await assert.rejects(
     Array.fromAsync(ReadableStream.from(bad).pipeThrough(batches(2))),
-    /sample 1 has 1 values, expected 2/,
+    /sample 1 has 1 x values, expected 2/,
   );
 });
 

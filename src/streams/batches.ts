@@ -4,7 +4,7 @@
  * @module
  */
 
-import type { Matrix } from "../matrix.ts";
+import type { FloatArray, Matrix } from "../matrix.ts";
 import type { Sample } from "./sample.ts";
 
 /**
@@ -41,20 +41,46 @@ export function batches(size: number): TransformStream<Sample, Batch> {
   if (!(Number.isInteger(size) && size > 0)) {
     throw new RangeError(`batches: size must be a positive integer, got ${size}`);
   }
-  let pending: Sample[] = [];
+  let x: Matrix | undefined, y: Matrix | undefined, count = 0;
   return new TransformStream<Sample, Batch>({
     transform(sample, controller) {
-      // Sources may reuse their buffers, so the values are copied now, not at batch time.
-      pending.push({ x: sample.x.slice(), y: sample.y.slice() });
-      if (pending.length === size) {
-        controller.enqueue(toBatch(pending));
-        pending = [];
+      x ??= matrixFor(sample.x, size);
+      y ??= matrixFor(sample.y, size);
+      // Sources may reuse their buffers, so the values are copied now, straight into place.
+      putColumn(x, count, sample.x, "x");
+      putColumn(y, count, sample.y, "y");
+      if (++count === size) {
+        controller.enqueue({ x, y });
+        [x, y, count] = [undefined, undefined, 0];
       }
     },
     flush(controller) {
-      if (pending.length > 0) controller.enqueue(toBatch(pending));
+      if (count > 0) controller.enqueue({ x: firstColumns(x!, count), y: firstColumns(y!, count) });
     },
   });
+}
+
+function matrixFor(v: FloatArray, cols: number): Matrix {
+  return {
+    rows: v.length,
+    cols,
+    data: new (v instanceof Float64Array ? Float64Array : Float32Array)(v.length * cols),
+  };
+}
+
+function putColumn(m: Matrix, j: number, v: FloatArray, name: string): void {
+  if (v.length !== m.rows) {
+    throw new RangeError(`batches: sample ${j} has ${v.length} ${name} values, expected ${m.rows}`);
+  }
+  const { cols, data } = m;
+  for (let i = 0; i < v.length; i++) data[i * cols + j] = v[i];
+}
+
+/** The first `n` columns of `m`, as a new `rows × n` matrix. */
+function firstColumns(m: Matrix, n: number): Matrix {
+  const out = matrixFor(m.data.subarray(0, m.rows), n);
+  for (let i = 0; i < m.rows; i++) out.data.set(m.data.subarray(i * m.cols, i * m.cols + n), i * n);
+  return out;
 }
 
 /**
@@ -68,17 +94,10 @@ export function batches(size: number): TransformStream<Sample, Batch> {
  * ```
  */
 export function toBatch(samples: readonly Sample[]): Batch {
-  return { x: columns(samples.map((s) => s.x)), y: columns(samples.map((s) => s.y)) };
-}
-
-function columns(vectors: readonly Sample["x"][]): Matrix {
-  const m = vectors.length, rows = vectors[0].length;
-  const data = new (vectors[0] instanceof Float64Array ? Float64Array : Float32Array)(rows * m);
-  vectors.forEach((v, j) => {
-    if (v.length !== rows) {
-      throw new RangeError(`batches: sample ${j} has ${v.length} values, expected ${rows}`);
-    }
-    for (let i = 0; i < rows; i++) data[i * m + j] = v[i];
+  const x = matrixFor(samples[0].x, samples.length), y = matrixFor(samples[0].y, samples.length);
+  samples.forEach((s, j) => {
+    putColumn(x, j, s.x, "x");
+    putColumn(y, j, s.y, "y");
   });
-  return { rows, cols: m, data };
+  return { x, y };
 }

@@ -40,6 +40,8 @@ export interface CsvSamplesOptions {
   classes?: number | readonly string[];
   /** Element type of `x` and `y`. Default `"float32"`. */
   dtype?: DType;
+  /** Multiply every feature by this as it is parsed (e.g. `1 / 255` for pixels); default 1. */
+  scale?: number;
   /** The field separator, one ASCII character. Default `","`. */
   delimiter?: string;
 }
@@ -119,6 +121,7 @@ interface Config {
   header: boolean | "auto";
   labels: readonly (string | number)[];
   dtype: DType;
+  scale: number;
   delimiter: number;
   /** Padding besides the space: the tab, unless it is the delimiter. */
   pad: number;
@@ -192,6 +195,7 @@ function configure(options: Omit<CsvSamplesOptions, "classes" | "task">, target:
     header: options.header ?? "auto",
     labels,
     dtype,
+    scale: options.scale ?? 1,
     delimiter: code,
     pad: code === TAB ? SPACE : TAB,
     target,
@@ -490,6 +494,8 @@ class CsvParser {
 
   private emit(o: number, out: Sample[]): void {
     const { nx, stride } = this.layout!;
+    const scale = this.cfg.scale;
+    if (scale !== 1) { for (let i = o; i < o + nx; i++) this.block[i] *= scale; }
     out.push({ x: this.block.subarray(o, o + nx), y: this.block.subarray(o + nx, o + stride) });
     this.used++;
     this.rows++;
@@ -534,7 +540,8 @@ class CsvParser {
       this.value = sign === MINUS ? -v : v;
     } else {
       const v = Number(this.decoder.decode(buf.subarray(start, p)));
-      this.value = isFinite(v) ? v : NaN;
+      // A number beyond float32's range would be stored as ±Infinity: refuse it like "1e999".
+      this.value = isFinite(this.cfg.dtype === "float32" ? Math.fround(v) : v) ? v : NaN;
     }
     return this.skipPad(buf, p, end);
   }
@@ -630,6 +637,9 @@ class CsvParser {
       ? `not a class id: "${text}" (classes: 0..${this.classCount() - 1})`
       : nonFinite(text)
       ? `non-finite number: "${text}"`
+      : this.cfg.dtype === "float32" && !Number.isFinite(Math.fround(Number(text))) &&
+          Number.isFinite(Number(text))
+      ? `non-finite number: "${text}" (beyond float32's range)`
       : `not a number: "${text}"`;
     throw this.error(reason, this.fline, col);
   }

@@ -187,14 +187,7 @@ class IdxPair {
     if (!await this.labels.fill(1)) {
       throw this.truncated(this.labels, `before label ${this.index + 1} of the ${count} announced`);
     }
-    const stride = pixels + this.cfg.classes;
-    const n = Math.min(
-      count - this.index,
-      Math.floor(this.images.available / pixels),
-      this.labels.available,
-      Math.max(1, Math.floor(BLOCK_ELEMENTS / stride)),
-    );
-    return this.samples(n, pixels);
+    return this.samples(count, pixels);
   }
 
   /** Cancels both inputs. */
@@ -202,14 +195,23 @@ class IdxPair {
     await Promise.all([this.images.cancel(reason), this.labels.cancel(reason)]);
   }
 
-  /** Makes `n` samples of the buffered bytes; fewer when a label is bad, none then if it is first. */
-  private samples(n: number, pixels: number): Sample[] {
+  /**
+   * Makes samples of what both inputs have buffered, at least one and at most a block, up to
+   * `count` in all; they stop before a bad label, which throws when it comes first.
+   */
+  private samples(count: number, pixels: number): Sample[] {
     const { classes, table, dtype } = this.cfg;
+    const stride = pixels + classes;
+    const n = Math.min(
+      count - this.index,
+      Math.floor(this.images.available / pixels),
+      this.labels.available,
+      Math.max(1, Math.floor(BLOCK_ELEMENTS / stride)),
+    );
     const labels = this.labels.peek(n);
     const bad = labels.findIndex((label) => label >= classes);
     if (bad === 0) throw this.badLabel(labels[0]);
     const m = bad < 0 ? n : bad; // the samples before a bad label are delivered first
-    const stride = pixels + classes;
     const block: FloatArray = dtype === "float64"
       ? new Float64Array(m * stride)
       : new Float32Array(m * stride);
@@ -228,13 +230,13 @@ class IdxPair {
 
   private async readHeaders(): Promise<Header> {
     const { images, labels } = this;
-    await this.readMagic(images, IMAGES_MAGIC, IMAGES_HEADER);
+    await this.bufferHeader(images, IMAGES_MAGIC, IMAGES_HEADER);
     const [count, rows, cols] = [4, 8, 12].map((at) => images.uint32(at));
     if (count === 0) throw images.error(4, "the header announces no images");
     if (rows === 0 || cols === 0 || rows * cols > MAX_PIXELS) {
       throw images.error(8, `image size ${rows}×${cols} is not 1 to ${MAX_PIXELS} pixels`);
     }
-    await this.readMagic(labels, LABELS_MAGIC, LABELS_HEADER);
+    await this.bufferHeader(labels, LABELS_MAGIC, LABELS_HEADER);
     const labelCount = labels.uint32(4);
     if (labelCount !== count) {
       throw labels.error(4, `${labelCount} labels, but ${images.source} holds ${count} images`);
@@ -245,7 +247,7 @@ class IdxPair {
   }
 
   /** Buffers a header of `size` bytes, gunzipping if need be, and checks its magic number. */
-  private async readMagic(input: ByteReader, magic: number, size: number): Promise<void> {
+  private async bufferHeader(input: ByteReader, magic: number, size: number): Promise<void> {
     await input.gunzipIfCompressed();
     const whole = await input.fill(size);
     const found = input.available >= 4 ? input.uint32(0) : magic;
@@ -258,6 +260,7 @@ class IdxPair {
     if (!whole) throw this.truncated(input, `in the ${size}-byte header`);
   }
 
+  /** Checks that `input` ends here; reading on to the end also makes gunzip check its checksum. */
   private async expectEnd(input: ByteReader, announced: string): Promise<void> {
     if (await input.fill(1)) {
       throw input.error(0, `trailing bytes after the ${announced} the header announces`);
@@ -366,6 +369,7 @@ class ByteReader {
   }
 }
 
+/** The `total` bytes of `parts` in one array: the only non-empty part itself, uncopied. */
 function join(parts: Uint8Array[], total: number): Uint8Array {
   const filled = parts.filter((part) => part.length > 0);
   if (filled.length === 1) return filled[0];
@@ -416,7 +420,8 @@ function gunzip(
       }
     },
     async cancel(reason: unknown): Promise<void> {
-      // The file is closed at once: the pipe would cancel it too, but only later.
+      // The pipe cancels only the stream around `raw`, which does not pass it on: this closes
+      // the file, at once and with this reason.
       await Promise.all([out.cancel(reason), raw.cancel(reason)]);
     },
   };

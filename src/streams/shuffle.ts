@@ -211,6 +211,11 @@ export class SampleCache {
     return { x: this.#x.subarray(i * nx, (i + 1) * nx), y: this.#y.subarray(i * ny, (i + 1) * ny) };
   }
 
+  /** Multiplies every cached feature by `factor`, in place: scaling once instead of every epoch. */
+  scaleFeatures(factor: number): void {
+    for (let i = 0; i < this.#count * this.#nx; i++) this.#x[i] *= factor;
+  }
+
   /** The samples in stored order, or in `order` (indices), one per pull. */
   stream(order?: ArrayLike<number>): ReadableStream<Sample> {
     const count = order?.length ?? this.#count;

@@ -209,7 +209,12 @@ class Pool {
     this.#awaitBands(split.bands);
   }
 
+  /** Stops the workers: they return first, since Deno cannot end a worker that runs JavaScript. */
   close(): void {
+    const control = this.#control;
+    Atomics.store(control, Control.stop, 1);
+    Atomics.add(control, Control.seq, 1);
+    Atomics.notify(control, Control.seq);
     for (const worker of this.#workers) worker.terminate();
     this.#workers.length = 0;
   }

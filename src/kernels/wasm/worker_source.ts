@@ -82,23 +82,25 @@ const JOB_FIELDS = [
  * ```
  */
 export const Control = {
-  /** Bumped once per job: what idle workers watch. */
+  /** Bumped once per job, and once to stop: what idle workers watch. */
   seq: 0,
+  /** Set when the workers are to return. */
+  stop: 1,
   /** Bands not yet claimed; claims count it down, so a claim on a finished job finds it `≤ 0`. */
-  left: 1,
+  left: 2,
   /** Bands finished. */
-  done: 2,
+  done: 3,
   /** Set when a band threw. */
-  failed: 3,
+  failed: 4,
   /** Bands in the job. */
-  bands: 4,
+  bands: 5,
   /** 1 when the bands are columns of `C`, 0 when rows. */
-  byColumns: 5,
+  byColumns: 6,
   /** The job's fields, in the order of {@linkcode Control.fields}, from this index on. */
-  job: 6,
+  job: 7,
   fields: JOB_FIELDS,
   /** Int32s in the block. */
-  ints: 6 + JOB_FIELDS.length,
+  ints: 7 + JOB_FIELDS.length,
   /**
    * Bytes of a full-width tile row. Column bands start at multiples of it, so
    * every column of `C` lands in the same kind of tile (vector or scalar, which
@@ -231,7 +233,8 @@ export function waitWhileEqual(
  * The worker's body: on its one message (the compiled module, the shared
  * memory, the control block, the names of the `gemm` exports, its scratch and
  * how long to spin), it instantiates the module over the memory and runs
- * bands of each job forever; `terminate` ends it.
+ * bands of each job until told to stop. It must return then: Deno cannot end
+ * a worker that is running JavaScript, and its process then never exits.
  */
 function workerMain(): void {
   addEventListener("message", (event) => {
@@ -239,7 +242,7 @@ function workerMain(): void {
     const { exports } = new WebAssembly.Instance(module, { env: { memory } });
     const gemms = gemmNames.map((name: string) => exports[name]);
     const ints = new Int32Array(control);
-    for (let seen = 0;;) {
+    for (let seen = 0; !Atomics.load(ints, Control.stop);) {
       waitWhileEqual(ints, Control.seq, seen, spinMs);
       seen = Atomics.load(ints, Control.seq);
       runBands(ints, gemms, scratch);

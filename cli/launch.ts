@@ -1,0 +1,81 @@
+/**
+ * The launcher behind `deno task train` and `deno task predict`: least privilege.
+ *
+ * Deno fixes a process's permissions when it starts, so the launcher reads the
+ * command line first, then starts the real command in a child `deno` allowed
+ * to read exactly the data paths it was given and to write only under `--out`
+ * (or the predictions file) — nothing else, no network, no environment. The
+ * launcher itself may only run `deno`.
+ *
+ *     deno run --allow-run=deno cli/launch.ts train --data my.csv --out runs/1
+ *       → deno run --allow-read=my.csv,runs/1 --allow-write=runs/1 cli/train.ts …
+ *
+ * @module
+ */
+
+import { fileURLToPath } from "node:url";
+import { DEFAULT_DATA } from "./args.ts";
+
+const COMMANDS = {
+  train: {
+    script: "train.ts",
+    reads: ["--data", "--test", "--idx", "--resume"],
+    writes: ["--out", "--resume"],
+    defaults: [DEFAULT_DATA, "data/digits_test.csv"],
+  },
+  predict: {
+    script: "predict.ts",
+    reads: ["--model", "--data"],
+    writes: ["--output"],
+    defaults: [],
+  },
+} as const;
+
+type Command = keyof typeof COMMANDS;
+
+/**
+ * The permission flags for a command line: read what its path flags name
+ * (and the defaults it falls back on), write where it writes.
+ */
+export function permissionsFor(command: Command, args: readonly string[]): string[] {
+  const spec = COMMANDS[command];
+  const values = (flags: readonly string[]) =>
+    args.flatMap((arg, i) => {
+      const [flag, inline] = arg.split(/=(.*)/s, 2);
+      if (!flags.includes(flag)) return [];
+      const value = inline ?? args[i + 1];
+      return value === undefined ? [] : [value];
+    });
+  const writes = values(spec.writes);
+  // Renaming a finished file into place needs read access to its folder, too.
+  const reads = [...spec.defaults, ...values(spec.reads), ...writes];
+  const flags = [`--allow-read=${unique(reads).join(",")}`];
+  if (writes.length > 0) flags.push(`--allow-write=${unique(writes).join(",")}`);
+  return flags;
+}
+
+function unique(paths: string[]): string[] {
+  return [...new Set(paths.map((p) => p.replace(/\/+$/, "") || "/"))].filter((p) =>
+    !p.includes(",")
+  );
+}
+
+async function main([command, ...args]: string[]): Promise<number> {
+  if (!(command in COMMANDS)) {
+    console.error(`usage: launch.ts train|predict [flags]`);
+    return 2;
+  }
+  const spec = COMMANDS[command as Command];
+  const script = fileURLToPath(new URL(spec.script, import.meta.url));
+  const child = new Deno.Command("deno", {
+    args: ["run", "--no-prompt", ...permissionsFor(command as Command, args), script, ...args],
+  }).spawn();
+  // Ctrl-C reaches the whole process group; a signal sent to the launcher alone is passed on.
+  const forward = () => child.kill("SIGINT");
+  Deno.addSignalListener("SIGINT", forward);
+  const { code } = await child.status;
+  Deno.removeSignalListener("SIGINT", forward);
+  return code;
+}
+
+if (import.meta.main) Deno.exit(await main(Deno.args));
