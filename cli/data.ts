@@ -46,7 +46,6 @@ export interface Dataset {
   validationName?: string;
 }
 
-
 /** Opens a file as bytes, turning "not found" and "not allowed" into errors naming the file. */
 export async function openBytes(path: string): Promise<ReadableStream<Uint8Array>> {
   try {

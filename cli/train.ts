@@ -125,11 +125,13 @@ async function main(argv: string[]): Promise<number> {
         report.end(event);
         if (event.reason === "aborted") {
           code = INTERRUPTED;
-          if (files) {
-            report.note(
-              `checkpoint written to ${await saveCheckpoint()}; continue with --resume ${config.out}`,
-            );
-          }
+          // On stderr, so that it shows with --json too.
+          const saved = files
+            ? `checkpoint written to ${await saveCheckpoint()}`
+            : "no --out, nothing saved";
+          console.error(
+            `interrupted: ${saved}${files ? `; continue with --resume ${config.out}` : ""}`,
+          );
         }
         if (event.reason === "non-finite") code = 1;
       }

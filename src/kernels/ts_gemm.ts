@@ -98,7 +98,10 @@ export function gemmStrided(
   storeC(out, ldc, m, n, c, accumulate);
 }
 
-/** `C[at..]`, `C[at+ldc..]`, `C[at+2ldc..]` = the 3×2 dot products of rows `a0..a2` with columns `b0, b1`. */
+/**
+ * The 3×2 dot products of rows `a0..a2` with columns `b0, b1`, stored into `c`
+ * from index `at`, rows `ldc` apart.
+ */
 function block(
   a0: Float64Array,
   a1: Float64Array,
@@ -110,7 +113,8 @@ function block(
   ldc: number,
 ): void {
   let c00 = 0, c01 = 0, c10 = 0, c11 = 0, c20 = 0, c21 = 0;
-  for (let p = 0; p < a0.length; p++) {
+  // `| 0` keeps `p` an int32 without an overflow check, one branch fewer per iteration.
+  for (let p = 0; p < a0.length; p = (p + 1) | 0) {
     const x0 = a0[p], x1 = a1[p], x2 = a2[p], y0 = b0[p], y1 = b1[p];
     c00 += x0 * y0, c01 += x0 * y1;
     c10 += x1 * y0, c11 += x1 * y1;
