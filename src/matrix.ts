@@ -65,7 +65,11 @@ export function zeros(rows: number, cols: number, dtype: DType = "float32"): Mat
  * console.assert(z.data instanceof Float64Array && z.rows === 3);
  * ```
  */
-export function zerosLike(like: Matrix, rows: number = like.rows, cols: number = like.cols): Matrix {
+export function zerosLike(
+  like: Matrix,
+  rows: number = like.rows,
+  cols: number = like.cols,
+): Matrix {
   return zeros(rows, cols, dtypeOf(like));
 }
 
@@ -82,7 +86,9 @@ export function zerosLike(like: Matrix, rows: number = like.rows, cols: number =
 export function fromRows(rows: readonly (readonly number[])[], dtype: DType = "float32"): Matrix {
   const m = zeros(rows.length, rows[0]?.length ?? 0, dtype);
   rows.forEach((row, i) => {
-    if (row.length !== m.cols) throw new RangeError(`fromRows: row ${i} has ${row.length} values, expected ${m.cols}`);
+    if (row.length !== m.cols) {
+      throw new RangeError(`fromRows: row ${i} has ${row.length} values, expected ${m.cols}`);
+    }
     m.data.set(row, i * m.cols);
   });
   return m;
@@ -98,7 +104,10 @@ export function fromRows(rows: readonly (readonly number[])[], dtype: DType = "f
  * ```
  */
 export function toRows(m: Matrix): number[][] {
-  return Array.from({ length: m.rows }, (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)));
+  return Array.from(
+    { length: m.rows },
+    (_, i) => Array.from(m.data.subarray(i * m.cols, (i + 1) * m.cols)),
+  );
 }
 
 /**
@@ -183,8 +192,17 @@ export function matmulNT(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.rows
   return out;
 }
 
-function checkProduct(name: string, inner1: number, inner2: number, out: Matrix, rows: number, cols: number): void {
-  if (inner1 !== inner2) throw new RangeError(`${name}: inner dimensions differ (${inner1} vs ${inner2})`);
+function checkProduct(
+  name: string,
+  inner1: number,
+  inner2: number,
+  out: Matrix,
+  rows: number,
+  cols: number,
+): void {
+  if (inner1 !== inner2) {
+    throw new RangeError(`${name}: inner dimensions differ (${inner1} vs ${inner2})`);
+  }
   if (out.rows !== rows || out.cols !== cols) {
     throw new RangeError(`${name}: out is ${out.rows}×${out.cols}, expected ${rows}×${cols}`);
   }
@@ -201,7 +219,9 @@ function checkProduct(name: string, inner1: number, inner2: number, out: Matrix,
  * ```
  */
 export function addColumn(z: Matrix, b: Matrix): Matrix {
-  if (b.rows !== z.rows || b.cols !== 1) throw new RangeError(`addColumn: bias is ${b.rows}×${b.cols}, expected ${z.rows}×1`);
+  if (b.rows !== z.rows || b.cols !== 1) {
+    throw new RangeError(`addColumn: bias is ${b.rows}×${b.cols}, expected ${z.rows}×1`);
+  }
   const { rows, cols, data } = z;
   for (let i = 0; i < rows; i++) {
     const bi = b.data[i];

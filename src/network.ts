@@ -177,7 +177,10 @@ export class Network {
 
   /** Gradient buffers shaped like the layers, in the network's own storage: pass them to `gradients` as `into`. */
   allocGradients(): LayerGradient[] {
-    return this.layers.map(({ W, b }) => ({ dW: this.#matrix(W.rows, W.cols), db: this.#matrix(b.rows, 1) }));
+    return this.layers.map(({ W, b }) => ({
+      dW: this.#matrix(W.rows, W.cols),
+      db: this.#matrix(b.rows, 1),
+    }));
   }
 
   /** The output `A^L` (`NL × M`) for inputs `x` (`N0 × M`). */
@@ -211,7 +214,11 @@ export class Network {
       }
     }
     if (into) return { loss: value, grads, output: a[L] };
-    return { loss: value, grads: grads.map(({ dW, db }) => ({ dW: clone(dW), db: clone(db) })), output: a[L] };
+    return {
+      loss: value,
+      grads: grads.map(({ dW, db }) => ({ dW: clone(dW), db: clone(db) })),
+      output: a[L],
+    };
   }
 
   /** δ^L into `out`, and the loss. Softmax with cross-entropy simplifies to `(A − Y)/M`, exact and stable. */
@@ -237,7 +244,11 @@ export class Network {
       throw new RangeError(`Network: input has ${input.rows} rows, expected ${this.sizes[0]}`);
     }
     const m = input.cols, ws = this.#workspaceFor(m);
-    const view = (data: FloatArray, rows: number): Matrix => ({ rows, cols: m, data: data.subarray(0, rows * m) });
+    const view = (data: FloatArray, rows: number): Matrix => ({
+      rows,
+      cols: m,
+      data: data.subarray(0, rows * m),
+    });
     // The one copy of a batch: into the network's storage, where its kernels can read it.
     const x = view(ws.x, input.rows);
     x.data.set(input.data);
@@ -255,7 +266,8 @@ export class Network {
   #workspaceFor(m: number): Workspace {
     if (this.#workspace && m <= this.#workspace.capacity) return this.#workspace;
     const capacity = Math.max(m, 2 * (this.#workspace?.capacity ?? 0));
-    const buffers = () => this.sizes.slice(1).map((n) => this.#storage.alloc(n * capacity, this.dtype));
+    const buffers = () =>
+      this.sizes.slice(1).map((n) => this.#storage.alloc(n * capacity, this.dtype));
     this.#workspace = {
       capacity,
       x: this.#storage.alloc(this.sizes[0] * capacity, this.dtype),

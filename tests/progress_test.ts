@@ -23,6 +23,7 @@ Deno.test("progress bar: epoch, step/total, loss, samples/s and ETA on one line 
   assert.equal(writes.length, 1);
   assert.match(
     writes[0],
+    // deno-lint-ignore no-control-regex
     /^\r\x1b\[2Kepoch 2\/5 [█░]{24} 1\/50 {2}loss 0\.2500 {2}\d+ samples\/s {2}ETA \S+$/,
   );
   bar.clear();

@@ -15,7 +15,9 @@ import type { DType, FloatArray } from "./types.ts";
 import { createWasmKernels, type WasmKernels } from "./wasm/kernels.ts";
 
 /**
- * The kernel backends: `"auto"` takes the fastest one the engine supports.
+ * The kernel backends: `"auto"` takes the fastest one the engine supports;
+ * `"wasm"` is WebAssembly SIMD with relaxed-SIMD fused multiply-add where the
+ * engine has it, `"wasm-simd"` plain SIMD only.
  *
  * @example
  * ```ts
@@ -23,7 +25,7 @@ import { createWasmKernels, type WasmKernels } from "./wasm/kernels.ts";
  * const b: BackendName = "wasm";
  * ```
  */
-export type BackendName = "auto" | "wasm" | "typescript";
+export type BackendName = "auto" | "wasm" | "wasm-simd" | "typescript";
 
 /** A place to allocate matrix storage; the allocation decides which kernels run. */
 export interface Storage {
@@ -37,15 +39,18 @@ const owners = new WeakMap<ArrayBufferLike, WasmKernels>();
 
 const typescript: Storage = {
   kernels: "typescript",
-  alloc: (length, dtype) => dtype === "float64" ? new Float64Array(length) : new Float32Array(length),
+  alloc: (length, dtype) =>
+    dtype === "float64" ? new Float64Array(length) : new Float32Array(length),
 };
 
 /** Storage for the backend `name`; each wasm storage is a memory of its own, freed with its last matrix. */
 export function storageFor(name: BackendName): Storage {
   if (name === "typescript") return typescript;
-  const kernels = createWasmKernels();
+  const kernels = createWasmKernels({ relaxed: name !== "wasm-simd" });
   if (!kernels) {
-    if (name === "wasm") throw new Error("this JavaScript engine has no WebAssembly SIMD; use backend \"typescript\"");
+    if (name !== "auto") {
+      throw new Error('this JavaScript engine has no WebAssembly SIMD; use backend "typescript"');
+    }
     return typescript;
   }
   return {

@@ -6,12 +6,12 @@
  * only in where `A(i,p)` and `B(p,j)` sit in memory, so {@linkcode gemmStrided}
  * takes strides and serves all three. Every product is computed the same way:
  *
- * 1. **Pack.** The rows of `A` and the columns of `B` are copied into float64
- *    scratch as contiguous rows of length `k`: a native `TypedArray.set` when
- *    they already are rows (it also converts float32), a gather loop when they
- *    are columns. This is `O((m + n)·k)` work against the product's `O(m·n·k)`.
- * 2. **Multiply.** Each entry of `C` is then the dot product of an `A` row and
- *    a `B` column, computed in 3×2 blocks.
+ * 1. **Pack.** Both operands are copied into float64 scratch by a native
+ *    `TypedArray.set`, which also converts float32. Rows of `A` and columns of
+ *    `B` that are not contiguous in that copy are then gathered into rows of
+ *    length `k`. This is `O((m + n)·k)` work against the product's `O(m·n·k)`.
+ * 2. **Multiply.** Each entry of `C` is the dot product of an `A` row and a
+ *    `B` column; they are computed in 3×2 blocks.
  *
  * Why this shape (measured with V8 on x64; scalar code, since JS has no SIMD):
  *
@@ -24,13 +24,13 @@
  *   5 loaded values, the products) is the largest that fits. 4×2, 3×3 and 4×4
  *   blocks spill sums to the stack, which puts a store and a reload on each
  *   spilled sum's dependency chain every iteration; they measured slower.
- * - **One index for every load.** Since each block reads five separate row
- *   views at the same `p`, the loop does no index arithmetic beyond `p++`;
- *   reading `A(i+1,p)` as `a[base + p + k]` instead costs an extra add and
- *   sign extension per load, about a fifth of the speed.
- * - **One element type.** The kernel only ever sees the `Float64Array`s this
- *   module allocates, so V8 compiles it once, for float64, however the caller
- *   mixes float32 and float64 matrices.
+ * - **One index for every load.** Each block reads five separate row views
+ *   at the same `p`, so the loop does no index arithmetic but the increment.
+ *   Reading `A(i+1,p)` as `a[base + p + k]` instead costs an add and a sign
+ *   extension per load, and measured 15–20% slower.
+ * - **One kind of array.** The kernel only ever sees `Float64Array`s this
+ *   module allocated, so V8 compiles it once, for them, however callers mix
+ *   float32 and float64 matrices (or arrays over other kinds of buffer).
  *
  * Edges need no code of their own: the lists of rows are padded to whole
  * blocks by repeating their last row, the extra results land in padding of
@@ -87,7 +87,7 @@ export function gemmStrided(
   if (m === 0 || n === 0) return;
   const aRows = packRows(a, m, k, sai, sap, scratch.a, BLOCK_ROWS);
   const bCols = packRows(b, n, k, sbj, sbp, scratch.b, BLOCK_COLS);
-  const ldc = bCols.length;
+  const ldc = bCols.length; // the row stride of the padded scratch C
   const out = scratch.c.get(aRows.length * ldc);
   for (let i = 0; i < m; i += BLOCK_ROWS) {
     const a0 = aRows[i], a1 = aRows[i + 1], a2 = aRows[i + 2];

@@ -16,7 +16,7 @@
 import { countCorrect } from "../metrics.ts";
 import type { LossName } from "../losses.ts";
 import { clone } from "../matrix.ts";
-import type { Layer, LayerGradient, Network } from "../network.ts";
+import type { Layer, Network } from "../network.ts";
 import type { Optimizer } from "../optimizers.ts";
 import type { Batch } from "./batches.ts";
 
@@ -126,7 +126,8 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
       signal,
     } = options;
     let step = options.step ?? 0, samplesSeen = options.samplesSeen ?? 0;
-    let grads: LayerGradient[] | undefined;
+    // In the network's own storage, so that its kernels write the gradients in place.
+    const grads = network.allocGradients();
     super({
       transform({ x, y }, controller) {
         if (signal?.aborted) return controller.terminate();
@@ -135,7 +136,6 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
         if (!Number.isFinite(result.loss)) {
           throw new NonFiniteLossError(result.loss, epoch, step + 1);
         }
-        grads = result.grads;
         const correct = classification && result.output
           ? countCorrect(result.output, y)
           : undefined;

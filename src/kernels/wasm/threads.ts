@@ -222,12 +222,12 @@ class Pool {
   /** The bands `job` is cut into, or `undefined` when it is too small to share. */
   #split(job: GemmJob): Split | undefined {
     if (this.threads < 2 || job.m * job.n * job.k < this.#settings.minWork) return undefined;
-    const elementBytes = job.f64 ? 8 : 4,
-      panels = Math.ceil(job.n / (Control.panelBytes / elementBytes));
-    // Split by columns when B is packed, so that no panel is packed twice, or when
-    // C has more column panels than 6-row tiles.
-    const byColumns = job.sbj !== elementBytes || panels * 6 >= job.m;
-    const bands = Math.min(this.threads, byColumns ? panels : job.m);
+    const elementBytes = job.f64 ? 8 : 4;
+    const columnUnits = Math.ceil(job.n / (Control.columnBytes / elementBytes));
+    // By columns when B is packed, so that no thread packs what another does,
+    // or when C has more column units than 6-row tiles (few rows split badly).
+    const byColumns = job.sbj !== elementBytes || columnUnits * 6 >= job.m;
+    const bands = Math.min(this.threads, byColumns ? columnUnits : job.m);
     return bands < 2 ? undefined : { bands, byColumns };
   }
 

@@ -102,11 +102,12 @@ export const Control = {
   /** Int32s in the block. */
   ints: 7 + JOB_FIELDS.length,
   /**
-   * Bytes of a full-width tile row. Column bands start at multiples of it, so
-   * every column of `C` lands in the same kind of tile (vector or scalar, which
-   * may round differently) as when one thread does it all.
+   * Column bands start at multiples of this many bytes of a row of `C`: whole
+   * full-width tiles, so that every column lands in the same kind of tile
+   * (vector or scalar, which may round differently) as when one thread does it
+   * all, and at least a cache line, so that threads do not write the same line.
    */
-  panelBytes: PACK_BYTES_PER_K,
+  columnBytes: Math.ceil(64 / PACK_BYTES_PER_K) * PACK_BYTES_PER_K,
 };
 
 /**
@@ -135,7 +136,7 @@ export function runGemm(gemm: Gemm, job: GemmJob, scratch: number): void {
 
 /**
  * Band `band` of `bands` of `job`: a contiguous share of its rows, or of its
- * columns in whole tile panels, as a job of its own.
+ * columns in units of {@linkcode Control.columnBytes}, as a job of its own.
  *
  * @example The second half of the rows of a 4×2 `C`
  * ```ts
@@ -149,7 +150,7 @@ export function runGemm(gemm: Gemm, job: GemmJob, scratch: number): void {
  * ```
  */
 export function bandJob(job: GemmJob, band: number, bands: number, byColumns: boolean): GemmJob {
-  const bytes = job.f64 ? 8 : 4, unit = byColumns ? Control.panelBytes / bytes : 1;
+  const bytes = job.f64 ? 8 : 4, unit = byColumns ? Control.columnBytes / bytes : 1;
   const total = byColumns ? job.n : job.m, units = Math.ceil(total / unit);
   const start = (b: number) => Math.min(total, Math.floor((units * b) / bands) * unit);
   const from = start(band), size = start(band + 1) - from;

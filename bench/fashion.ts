@@ -1,0 +1,289 @@
+/**
+ * The benchmark of the seed's speed claim, on Fashion-MNIST (60k samples):
+ *
+ *     deno task bench [--json] [--quick]
+ *
+ * All figures come from one run, so their ratios are fair on a noisy machine:
+ *   (a) full-matrix vs per-sample backprop, same network and backend;
+ *   (b) GFLOP/s of the three products per backend;
+ *   (c) one training epoch in samples/s per backend (data in memory), with
+ *       IDX and CSV ingestion timed apart, and one epoch of B end to end from CSV;
+ *   (d) the same epochs in PyTorch (bench/peers/torch_fashion.py) where
+ *       Debian's python3-torch is installed, and our/their ratio.
+ *
+ * Configurations: A (the seed's / Nielsen's) 784-30-10, sigmoid everywhere,
+ * quadratic loss, batch 10, lr 3.0; B (modern) 784-128-64-10, ReLU hidden,
+ * softmax + cross-entropy, batch 64, lr 0.1. Plain SGD, inputs in [0, 1].
+ *
+ * @module
+ */
+
+import {
+  type ActivationName,
+  type BackendName,
+  csvSamples,
+  idxSamples,
+  type LossName,
+  matmul,
+  matmulNT,
+  matmulTN,
+  type Matrix,
+  Network,
+  perSampleGradients,
+  type Sample,
+  SampleCache,
+  SGD,
+  toBatch,
+  train,
+} from "../mod.ts";
+import { storageFor } from "../src/kernels/backend.ts";
+
+const DIR = "/usr/share/datasets/fashion-mnist";
+const CSV = "data/fashion_mnist_train.csv";
+const json = Deno.args.includes("--json");
+const quick = Deno.args.includes("--quick");
+
+interface Config {
+  name: "A" | "B";
+  sizes: number[];
+  activations: ActivationName[];
+  loss: LossName;
+  batch: number;
+  lr: number;
+}
+
+const CONFIGS: Config[] = [
+  {
+    name: "A",
+    sizes: [784, 30, 10],
+    activations: ["sigmoid", "sigmoid"],
+    loss: "quadratic",
+    batch: 10,
+    lr: 3,
+  },
+  {
+    name: "B",
+    sizes: [784, 128, 64, 10],
+    activations: ["relu", "relu", "softmax"],
+    loss: "cross-entropy",
+    batch: 64,
+    lr: 0.1,
+  },
+];
+const BACKENDS: BackendName[] = ["typescript", "wasm-simd", "wasm"];
+
+function report(record: Record<string, unknown>, line: string): void {
+  console.log(json ? JSON.stringify(record) : line);
+}
+
+/** Seconds per call of `f`, the best of a few timed rounds of at least `ms` each. */
+function timeIt(f: () => void, ms = quick ? 100 : 300): number {
+  f();
+  let best = Infinity;
+  for (let round = 0; round < 3; round++) {
+    let n = 0;
+    const start = performance.now();
+    while (performance.now() - start < ms) f(), n++;
+    best = Math.min(best, (performance.now() - start) / 1000 / n);
+  }
+  return best;
+}
+
+async function openIdx(prefix: string, scale: number): Promise<ReadableStream<Sample>> {
+  const images = `${DIR}/${prefix}-images-idx3-ubyte.gz`,
+    labels = `${DIR}/${prefix}-labels-idx1-ubyte.gz`;
+  return idxSamples((await Deno.open(images)).readable, (await Deno.open(labels)).readable, {
+    scale,
+  });
+}
+
+async function ingestion(): Promise<SampleCache> {
+  let start = performance.now();
+  const cache = (await SampleCache.collect(await openIdx("train", 1 / 255)))!;
+  const idxSeconds = (performance.now() - start) / 1000;
+  report(
+    { kind: "ingestion", format: "idx.gz", samples: cache.length, seconds: idxSeconds },
+    `ingestion: IDX (gzip) ${cache.length} samples in ${idxSeconds.toFixed(2)} s`,
+  );
+  if (await Deno.stat(CSV).then(() => true, () => false)) {
+    start = performance.now();
+    let n = 0;
+    for await (
+      const _ of csvSamples((await Deno.open(CSV)).readable, { classes: 10, scale: 1 / 255 })
+    ) n++;
+    const s = (performance.now() - start) / 1000, mb = (await Deno.stat(CSV)).size / 1e6;
+    report(
+      { kind: "ingestion", format: "csv", samples: n, seconds: s, mbPerSec: mb / s },
+      `ingestion: CSV ${n} samples (${mb.toFixed(0)} MB) in ${s.toFixed(2)} s = ${
+        (mb / s).toFixed(0)
+      } MB/s`,
+    );
+  } else {
+    report(
+      { kind: "ingestion", format: "csv", skipped: `${CSV} missing: deno task fashion-csv` },
+      `ingestion: CSV skipped (${CSV} missing: run deno task fashion-csv)`,
+    );
+  }
+  return cache;
+}
+
+/** (b) GFLOP/s of W·A, Wᵀ·δ and δ·Aᵀ for the first layer of a configuration. */
+function kernels(c: Config): void {
+  const [n0, n1] = [c.sizes[0], c.sizes[1]], m = c.batch;
+  for (const backend of BACKENDS) {
+    const storage = storageFor(backend);
+    const mat = (rows: number, cols: number): Matrix => {
+      const data = storage.alloc(rows * cols, "float32");
+      for (let i = 0; i < data.length; i++) data[i] = ((i * 7919) % 1000) / 1000;
+      return { rows, cols, data };
+    };
+    const [W, A, d, Z, back, dW] = [
+      mat(n1, n0),
+      mat(n0, m),
+      mat(n1, m),
+      mat(n1, m),
+      mat(n0, m),
+      mat(n1, n0),
+    ];
+    const flops = 2 * n0 * n1 * m;
+    const rates = {
+      "W·A": flops / timeIt(() => matmul(W, A, Z)) / 1e9,
+      "Wᵀ·δ": flops / timeIt(() => matmulTN(W, d, back)) / 1e9,
+      "δ·Aᵀ": flops / timeIt(() => matmulNT(d, A, dW)) / 1e9,
+    };
+    report(
+      {
+        kind: "kernels",
+        config: c.name,
+        backend: storage.kernels,
+        shape: [n1, n0, m],
+        gflops: rates,
+      },
+      `kernels ${c.name} ${n1}×${n0}·${n0}×${m} ${storage.kernels.padEnd(17)} ` +
+        Object.entries(rates).map(([k, v]) => `${k} ${v.toFixed(1)}`).join("  ") + " GFLOP/s",
+    );
+  }
+}
+
+/** (a) One batch's gradients both ways. */
+function fullVsPerSample(c: Config, cache: SampleCache): void {
+  const batch = toBatch(Array.from({ length: c.batch }, (_, i) => cache.get(i)));
+  for (const backend of BACKENDS) {
+    const net = new Network({ sizes: c.sizes, activations: c.activations, seed: 1, backend });
+    const into = net.allocGradients();
+    const full = timeIt(() => net.gradients(batch.x, batch.y, c.loss, into));
+    const each = timeIt(() => perSampleGradients(net, batch.x, batch.y, c.loss));
+    report(
+      {
+        kind: "full-vs-per-sample",
+        config: c.name,
+        backend: net.kernels,
+        fullMs: full * 1e3,
+        perSampleMs: each * 1e3,
+        speedup: each / full,
+      },
+      `full-matrix vs per-sample ${c.name} ${net.kernels.padEnd(17)} ${
+        (each / full).toFixed(1)
+      }× ` +
+        `(${(full * 1e3).toFixed(3)} ms vs ${(each * 1e3).toFixed(3)} ms per batch of ${c.batch})`,
+    );
+  }
+}
+
+/** (c) One epoch from memory: samples per second. */
+async function epoch(
+  c: Config,
+  backend: BackendName,
+  data: () => ReadableStream<Sample>,
+): Promise<{ rate: number; loss: number; kernels: string }> {
+  const network = new Network({ sizes: c.sizes, activations: c.activations, seed: 1, backend });
+  let rate = 0, loss = NaN;
+  for await (
+    const e of train({
+      network,
+      loss: c.loss,
+      optimizer: new SGD({ learningRate: c.lr }),
+      data,
+      batchSize: c.batch,
+      classification: false,
+    })
+  ) if (e.type === "epoch") [rate, loss] = [e.samplesPerSec, e.trainLoss];
+  return { rate, loss, kernels: network.kernels };
+}
+
+/** The first Python that has torch: the one on PATH, or Debian's (where python3-torch installs). */
+async function pythonWithTorch(): Promise<string | undefined> {
+  for (const python of ["python3", "/usr/bin/python3"]) {
+    const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stderr: "null" })
+      .output()
+      .catch(() => undefined);
+    if (probe?.success) return python;
+  }
+}
+
+async function peers(): Promise<Record<string, number>> {
+  const python = await pythonWithTorch();
+  if (!python) {
+    report(
+      { kind: "peer", peer: "pytorch", skipped: "python3-torch not installed" },
+      "pytorch: skipped (python3-torch not installed)",
+    );
+    return {};
+  }
+  const { stdout } = await new Deno.Command(python, {
+    args: ["bench/peers/torch_fashion.py", DIR, "1", "2"],
+  }).output();
+  const best: Record<string, number> = {};
+  for (const line of new TextDecoder().decode(stdout).trim().split("\n")) {
+    const r = JSON.parse(line);
+    best[r.config] = Math.max(best[r.config] ?? 0, r.samplesPerSec);
+    report(
+      { kind: "peer", ...r },
+      `pytorch ${r.version} ${r.config} ${r.threads} thread(s): ${
+        Math.round(r.samplesPerSec)
+      } samples/s`,
+    );
+  }
+  return best;
+}
+
+const cache = await ingestion();
+const subset = quick ? new SampleCache() : cache;
+if (quick) { for (let i = 0; i < 6000; i++) subset.add(cache.get(i)); }
+const torch = await peers();
+for (const c of CONFIGS) {
+  kernels(c);
+  fullVsPerSample(c, cache);
+  for (const backend of BACKENDS) {
+    const { rate, loss, kernels } = await epoch(c, backend, () => subset.stream());
+    const vs = torch[c.name] ? rate / torch[c.name] : undefined;
+    report(
+      {
+        kind: "epoch",
+        config: c.name,
+        backend: kernels,
+        samples: subset.length,
+        samplesPerSec: rate,
+        trainLoss: loss,
+        vsPytorch: vs,
+      },
+      `epoch ${c.name} ${kernels.padEnd(17)} ${Math.round(rate)} samples/s, loss ${
+        loss.toFixed(4)
+      }` +
+        (vs ? `, ${vs.toFixed(2)}× PyTorch's best` : ""),
+    );
+  }
+}
+if (await Deno.stat(CSV).then(() => true, () => false)) {
+  const b = CONFIGS[1], start = performance.now();
+  const { rate } = await epoch(
+    b,
+    "auto",
+    () => csvSamples(Deno.openSync(CSV).readable, { classes: 10, scale: 1 / 255 }),
+  );
+  const seconds = (performance.now() - start) / 1000;
+  report(
+    { kind: "epoch-from-csv", config: "B", seconds, samplesPerSec: rate },
+    `epoch B end to end from CSV: ${seconds.toFixed(2)} s (${Math.round(rate)} samples/s)`,
+  );
+}
