@@ -2,7 +2,7 @@
  * The TypeScript kernel on the products of one backprop step, per layer.
  *
  * A layer `in → out` on a batch of `b` samples does three products, each of
- * `2·out·in·b` flops, so GFLOP/s = (MFLOP in the group name) / (µs per call):
+ * `2·out·in·b` flops, so GFLOP/s = (MFLOP in the group name) / (ms per call):
  *
  * | product | `m×k · k×n` | used for |
  * | --- | --- | --- |
@@ -16,7 +16,7 @@
 import { gemmStrided } from "../src/kernels/ts_gemm.ts";
 import type { DType, FloatArray } from "../src/kernels/types.ts";
 
-/** `[in, out, batch]`: the 784-128-64-10 network on batches of 64, and a small 784-30-10 one on batches of 10. */
+/** `[in, out, batch]`: layers of a 784-128-64-… network on batches of 64, and of a 784-30-10 one on batches of 10. */
 const layers: [number, number, number][] = [
   [784, 128, 64],
   [128, 64, 64],
@@ -41,20 +41,13 @@ for (const [inputs, outputs, batch] of layers) {
   const group = `${inputs}→${outputs} batch ${batch} (${mflop} MFLOP per product)`;
   for (const name of ["NN", "TN", "NT"] as const) {
     for (const dtype of ["float32", "float64"] as const) {
-      const { shape: [m, n, k], strides: [sai, sap, sbp, sbj] } = product(
-        name,
-        inputs,
-        outputs,
-        batch,
-      );
+      const { shape, strides } = product(name, inputs, outputs, batch);
+      const [m, n, k] = shape, [sai, sap, sbp, sbj] = strides;
       const a = filled(m * k, dtype), b = filled(k * n, dtype), c = filled(m * n, dtype);
-      Deno.bench(
-        `${name} ${dtype}`,
-        { group, baseline: name === "NN" && dtype === "float32" },
-        () => {
-          gemmStrided(m, n, k, a, sai, sap, b, sbp, sbj, c, false);
-        },
-      );
+      const baseline = name === "NN" && dtype === "float32";
+      Deno.bench(`${name} ${dtype}`, { group, baseline }, () => {
+        gemmStrided(m, n, k, a, sai, sap, b, sbp, sbj, c, false);
+      });
     }
   }
 }

@@ -188,3 +188,33 @@ Deno.test("a shuffle buffer gives each epoch its own order, the same for the sam
   assert.deepEqual([...a[0]].sort((x, y) => x - y), data.map((_, i) => i));
   assert.notDeepEqual(a[0], data.map((_, i) => i));
 });
+
+Deno.test("stopping mid-epoch (the signal) and resuming with batchesIntoEpoch is bit-identical too", async () => {
+  const base = () => options({ epochs: 3, shuffle: { seed: 5, bufferSize: 16 } });
+  const whole = base();
+  await collect(whole);
+
+  const abort = new AbortController();
+  const first = { ...base(), signal: abort.signal };
+  let last: StepEvent | undefined;
+  for await (const e of train(first)) {
+    if (e.type === "step") {
+      last = e;
+      if (e.step === 11) abort.abort(); // epoch 2 of 8 batches each: 3 of its batches done
+    }
+  }
+  const second = base();
+  second.network.layers.forEach((l, i) => {
+    l.W.data.set(first.network.layers[i].W.data);
+    l.b.data.set(first.network.layers[i].b.data);
+  });
+  second.optimizer.loadState(first.optimizer.state());
+  second.start = {
+    epoch: 1,
+    step: last!.step,
+    samplesSeen: last!.samplesSeen,
+    batchesIntoEpoch: 3,
+  };
+  await collect(second);
+  assert.deepEqual(params(second.network), params(whole.network));
+});

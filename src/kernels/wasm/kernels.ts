@@ -30,7 +30,7 @@ import { PACK_BYTES_PER_K } from "./gemm.ts";
 import { instantiateKernels, type KernelExports, type PrecisionExports } from "./module.ts";
 import { type GemmJob, runGemm } from "./worker_source.ts";
 
-export type { DType, FloatArray, WasmFeatures };
+export type { DType, FloatArray, KernelExports, WasmFeatures };
 
 /** `k` per call of the product when `B` is packed (`gemmNT`); longer runs go in chunks that accumulate. */
 const PACK_K = 2048;

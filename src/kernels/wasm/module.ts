@@ -21,6 +21,7 @@ import { precision } from "./precision.ts";
  * others in `elementwise.ts`.
  */
 export interface PrecisionExports {
+  /** `C = A·B` (or `C += A·B` when `acc`), strided; `C` rows `ldc` bytes apart. */
   gemm(
     m: number,
     n: number,
@@ -36,11 +37,17 @@ export interface PrecisionExports {
     acc: number,
     scratch: number,
   ): void;
+  /** `out = max(z, 0)`. */
   relu(out: number, z: number, len: number): void;
+  /** `out = z > 0 ? g : 0`. */
   relu_backward(out: number, z: number, g: number, len: number): void;
+  /** `out = a ⊙ b`. */
   hadamard(out: number, a: number, b: number, len: number): void;
+  /** `out = y + alpha·x`. */
   axpy(out: number, y: number, x: number, len: number, alpha: number): void;
+  /** `x(i, j) += bias[i]`. */
   add_column(x: number, bias: number, rows: number, cols: number): void;
+  /** `out[i] = Σⱼ x(i, j)`. */
   row_sums(out: number, x: number, rows: number, cols: number): void;
 }
 

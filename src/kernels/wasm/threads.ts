@@ -22,12 +22,18 @@
  * {@linkcode DEFAULT_MIN_WORK} multiply-adds (`m·n·k`) meeting costs more than
  * the second core saves (`bench/wasm_threads_bench.ts`).
  *
- * **No permissions.** The worker is made from a `data:` URL of generated
+ * **No permissions.** The worker is made from a blob URL of generated
  * source, and is sent the compiled module and the shared memory in a message:
  * nothing is read from disk or the network.
  *
  * **Lifetime.** Deno's `Worker` has no `unref`, and a live worker keeps the
  * process from exiting: call {@linkcode ThreadedKernels.close} when done.
+ *
+ * **Busy machines.** Two threads need two idle cores. When other processes
+ * want them too, a worker can be descheduled in the middle of its band, and
+ * the caller then waits for it for a time slice (milliseconds): on a loaded
+ * machine, `threads: 1` is faster. Browsers forbid `Atomics.wait` on their
+ * main thread, so there these kernels must be used from a worker.
  *
  * @module
  */
@@ -52,23 +58,28 @@ import {
 
 /**
  * Multiply-adds (`m·n·k`) below which a product runs on the calling thread.
- * Measured on two cores: threads start to pay off around 64×64×8 and gain 1.3–1.6× at 64×64×64.
+ * Measured on two idle cores, handing half a product to a worker costs about
+ * 1.5 µs; two threads break even around 32×32×64 (65,536, some 5 µs on one
+ * thread) and gain 1.2–1.5× at 64×64×32 (131,072). Of the network's products,
+ * the `10×64` layer's (40,960) stay on one thread.
  *
  * @example
  * ```ts
  * import { DEFAULT_MIN_WORK } from "./threads.ts";
- * console.assert(10 * 64 * 64 >= DEFAULT_MIN_WORK);
+ * console.assert(10 * 64 * 64 < DEFAULT_MIN_WORK && DEFAULT_MIN_WORK <= 64 * 64 * 32);
  * ```
  */
-export const DEFAULT_MIN_WORK = 32768;
+export const DEFAULT_MIN_WORK = 131072;
 
 /**
- * How long a worker spins for the next product before it sleeps, in microseconds.
+ * How long a worker spins for the next product before it sleeps, in
+ * microseconds: longer than the gaps between the products of a training step.
+ * The caller spins as long for the workers' bands.
  *
- * @example
+ * @example Workers that sleep sooner, for a machine shared with other work
  * ```ts
- * import { DEFAULT_SPIN_MICROS } from "./threads.ts";
- * console.assert(DEFAULT_SPIN_MICROS > 45);
+ * import { createThreadedKernels, DEFAULT_SPIN_MICROS } from "./threads.ts";
+ * createThreadedKernels({ spinMicros: DEFAULT_SPIN_MICROS / 4 })?.close();
  * ```
  */
 export const DEFAULT_SPIN_MICROS = 200;
@@ -233,9 +244,9 @@ class Pool {
 
   /** Writes `job` into the control block, opens it for claims, and wakes the workers. */
   #post(job: GemmJob, { bands, byColumns }: Split): void {
+    // No other thread reads or writes these between jobs: the last one's bands are all done.
     const control = this.#control;
     Control.fields.forEach((field, i) => (control[Control.job + i] = job[field]));
-    // No thread touches these between jobs: the last one's bands are all done.
     control[Control.bands] = bands;
     control[Control.byColumns] = +byColumns;
     control[Control.done] = control[Control.failed] = 0;
@@ -261,10 +272,13 @@ interface WorkerInit {
   spinMs: number;
 }
 
+/** The blob URL of the worker's source, made once: a worker may load it any time after it starts. */
+let workerUrl: string | undefined;
+
 /** A worker over `parts`' memory, from generated source: no file, so no permission. */
 function startWorker(parts: KernelParts, init: WorkerInit): Worker {
-  const url = `data:text/javascript,${encodeURIComponent(workerSource())}`;
-  const worker = new Worker(url, { type: "module" });
+  workerUrl ??= URL.createObjectURL(new Blob([workerSource()], { type: "text/javascript" }));
+  const worker = new Worker(workerUrl, { type: "module" });
   // A worker that fails leaves its bands to the caller; its error must not end the process.
   worker.onerror = (event) => event.preventDefault();
   worker.postMessage({

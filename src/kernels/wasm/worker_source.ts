@@ -7,8 +7,8 @@
  * thread, the caller included, claims bands from an atomic counter until none is
  * left, runs them, and counts them done; the caller then waits for the count.
  * Claiming rather than assigning bands means that a worker that is asleep,
- * still starting, or gone leaves its band to the caller: a product never hangs,
- * and a late worker costs at most the time of one band.
+ * still starting, or gone leaves its band to the caller: a product never waits
+ * for a worker that has not started on it.
  *
  * The worker is made from source text, so that no file has to be read and the
  * library needs no permission: {@linkcode workerSource} joins the text of the
@@ -25,6 +25,8 @@
 import { PACK_BYTES_PER_K } from "./gemm.ts";
 import type { PrecisionExports } from "./module.ts";
 
+export type { PrecisionExports };
+
 /** The module's product of one precision (see `gemm.ts`). */
 export type Gemm = PrecisionExports["gemm"];
 
@@ -36,16 +38,27 @@ export type Gemm = PrecisionExports["gemm"];
 export interface GemmJob {
   /** 1 for float64, 0 for float32: the index of the precision's `gemm`. */
   f64: number;
+  /** Rows of `C`. */
   m: number;
+  /** Columns of `C`. */
   n: number;
+  /** The dimension summed over. */
   k: number;
+  /** Where `A(0, 0)` is. */
   pa: number;
+  /** From `A(i, p)` to `A(i + 1, p)`. */
   sai: number;
+  /** From `A(i, p)` to `A(i, p + 1)`. */
   sap: number;
+  /** Where `B(0, 0)` is. */
   pb: number;
+  /** From `B(p, j)` to `B(p + 1, j)`. */
   sbp: number;
+  /** From `B(p, j)` to `B(p, j + 1)`: one element unless `B` must be packed. */
   sbj: number;
+  /** Where `C(0, 0)` is. */
   pc: number;
+  /** From one row of `C` to the next. */
   ldc: number;
   /** 1 to add to `C` rather than overwrite it. */
   acc: number;

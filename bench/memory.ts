@@ -1,0 +1,84 @@
+/**
+ * Memory stays bounded at any data size: writes CSVs of about 0.2 GB and 2 GB
+ * (Fashion-MNIST-shaped synthetic rows: 784 pixels and a label), trains one
+ * epoch on each with the data streamed from the file (`--cache-mb 0`), and
+ * reports each run's peak resident memory (GNU time's maximum RSS). The larger file may use at most
+ * 1.2× the memory of the smaller.
+ *
+ *     deno task bench:memory [--json]
+ *
+ * @module
+ */
+
+import { Random } from "../mod.ts";
+
+const SIZES_GB = [0.2, 2];
+const json = Deno.args.includes("--json");
+const dir = await Deno.makeTempDir({ prefix: "fullmatrix-memory-" });
+
+/** A CSV of about `gb` gigabytes, written in large chunks. */
+async function writeCsv(path: string, gb: number): Promise<number> {
+  const random = new Random(7);
+  const rows: string[] = [];
+  for (let r = 0; r < 1000; r++) {
+    const pixels = Array.from({ length: 784 }, () => (random.next() < 0.5 ? 0 : random.int(256)));
+    rows.push(`${pixels.join(",")},${random.int(10)}\n`);
+  }
+  const block = new TextEncoder().encode(rows.join(""));
+  const file = await Deno.open(path, { write: true, create: true, truncate: true });
+  const header = new TextEncoder().encode(
+    Array.from({ length: 784 }, (_, i) => `p${i}`).join(",") + ",label\n",
+  );
+  await file.write(header);
+  let bytes = header.length, count = 0;
+  while (bytes < gb * 1e9) {
+    for (let at = 0; at < block.length;) at += await file.write(block.subarray(at));
+    bytes += block.length;
+    count += 1000;
+  }
+  file.close();
+  return count;
+}
+
+/** Peak resident memory of one training epoch, as GNU time reports it (`%M`, KiB). */
+async function peakRss(path: string): Promise<{ peakMiB: number; seconds: number }> {
+  const train = ["run", `--allow-read=${path}`, "cli/train.ts", "--data", path, "--cache-mb", "0"];
+  const flags = ["--layers", "784,32,10", "--epochs", "1", "--batch", "64", "--json"];
+  const started = performance.now();
+  const { code, stderr } = await new Deno.Command("/usr/bin/time", {
+    args: ["-f", "peak-kib %M", "deno", ...train, ...flags],
+    stdout: "null",
+  }).output();
+  const text = new TextDecoder().decode(stderr);
+  const peak = /peak-kib (\d+)/.exec(text)?.[1];
+  if (code !== 0 || !peak) throw new Error(`training on ${path} failed: ${text}`);
+  return { peakMiB: Number(peak) / 1024, seconds: (performance.now() - started) / 1000 };
+}
+
+try {
+  const results = [];
+  for (const gb of SIZES_GB) {
+    const path = `${dir}/data-${gb}.csv`;
+    const rows = await writeCsv(path, gb);
+    const size = (await Deno.stat(path)).size;
+    const { peakMiB, seconds } = await peakRss(path);
+    await Deno.remove(path);
+    results.push(peakMiB);
+    const record = { kind: "memory", gigabytes: size / 1e9, rows, peakRssMiB: peakMiB, seconds };
+    console.log(
+      json
+        ? JSON.stringify(record)
+        : `${(size / 1e9).toFixed(2)} GB, ${rows} rows: peak RSS ${peakMiB.toFixed(0)} MiB (${
+          seconds.toFixed(1)
+        } s)`,
+    );
+  }
+  const ratio = results[1] / results[0];
+  console.log(
+    json
+      ? JSON.stringify({ kind: "memory-ratio", ratio, limit: 1.2 })
+      : `ratio ${ratio.toFixed(2)} (limit 1.2): ${ratio <= 1.2 ? "bounded" : "NOT bounded"}`,
+  );
+} finally {
+  await Deno.remove(dir, { recursive: true });
+}

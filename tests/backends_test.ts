@@ -1,0 +1,55 @@
+/**
+ * Every kernel backend trains the same network the same way: one epoch's loss
+ * curve agrees within 1e-5 relative across backends in float32, and a backend
+ * run twice with one seed gives bit-identical parameters.
+ */
+
+import assert from "node:assert/strict";
+import { type BackendName, csvSamples, Network, SampleCache, SGD, train } from "../mod.ts";
+
+const path = "data/digits_train.csv";
+const data = (await SampleCache.collect(
+  csvSamples((await Deno.open(path)).readable, { source: path, classes: 10, scale: 1 / 16 }),
+))!;
+
+async function epoch(backend: BackendName): Promise<{ losses: number[]; params: Uint8Array[] }> {
+  const network = new Network({
+    sizes: [64, 48, 32, 10],
+    activations: ["tanh", "relu", "softmax"],
+    seed: 4,
+    backend,
+  });
+  const losses: number[] = [];
+  const events = train({
+    network,
+    loss: "cross-entropy",
+    optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+    data: () => data.stream(),
+    batchSize: 24,
+  });
+  for await (const e of events) if (e.type === "step") losses.push(e.loss);
+  const bytes = (a: Float32Array | Float64Array) =>
+    new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+  return { losses, params: network.layers.flatMap(({ W, b }) => [bytes(W.data), bytes(b.data)]) };
+}
+
+const backends: BackendName[] = ["typescript", "wasm-simd", "wasm"];
+const runs = new Map<BackendName, Awaited<ReturnType<typeof epoch>>>();
+for (const b of backends) runs.set(b, await epoch(b));
+
+for (const b of backends.slice(1)) {
+  Deno.test(`${b} follows the TypeScript kernels' loss curve within 1e-5 relative over an epoch`, () => {
+    const reference = runs.get("typescript")!.losses, curve = runs.get(b)!.losses;
+    assert.equal(curve.length, reference.length);
+    const worst = Math.max(
+      ...curve.map((v, i) => Math.abs(v - reference[i]) / Math.abs(reference[i])),
+    );
+    assert.ok(worst < 1e-5, `largest relative difference ${worst}`);
+  });
+}
+
+for (const b of backends) {
+  Deno.test(`${b}: the same seed gives bit-identical parameters run to run`, async () => {
+    assert.deepEqual((await epoch(b)).params, runs.get(b)!.params);
+  });
+}
