@@ -80,20 +80,38 @@ export function shuffleBuffer(bufferSize: number, seed: number): TransformStream
     throw new RangeError(`shuffleBuffer: bufferSize must be a positive integer, got ${bufferSize}`);
   }
   const random = new Random(seed);
-  const buffer: Sample[] = [];
+  // Held samples live in two flat arrays, filled once: copies that wait ~bufferSize samples
+  // would otherwise outlive the young generation and pile up until a full collection.
+  let slots: { x: FloatArray; y: FloatArray; nx: number; ny: number } | undefined, count = 0;
+  const take = (j: number): Sample => {
+    const { x, y, nx, ny } = slots!;
+    return { x: x.slice(j * nx, (j + 1) * nx), y: y.slice(j * ny, (j + 1) * ny) };
+  };
+  const put = (j: number, sample: Sample) => {
+    slots!.x.set(sample.x, j * slots!.nx);
+    slots!.y.set(sample.y, j * slots!.ny);
+  };
   return new TransformStream<Sample, Sample>({
     transform(sample, controller) {
-      const kept = { x: sample.x.slice(), y: sample.y.slice() };
-      if (buffer.length < bufferSize) {
-        buffer.push(kept);
-        return;
+      slots ??= {
+        x: new (sample.x.constructor as Float64ArrayConstructor)(bufferSize * sample.x.length),
+        y: new (sample.y.constructor as Float64ArrayConstructor)(bufferSize * sample.y.length),
+        nx: sample.x.length,
+        ny: sample.y.length,
+      };
+      if (sample.x.length !== slots.nx || sample.y.length !== slots.ny) {
+        throw new RangeError(
+          `shuffleBuffer: a sample of ${sample.x.length} + ${sample.y.length} values, expected ${slots.nx} + ${slots.ny}`,
+        );
       }
+      if (count < bufferSize) return put(count++, sample);
       const j = random.int(bufferSize);
-      controller.enqueue(buffer[j]);
-      buffer[j] = kept;
+      controller.enqueue(take(j));
+      put(j, sample);
     },
     flush(controller) {
-      for (const sample of shuffleInPlace(buffer, random)) controller.enqueue(sample);
+      const order = shuffleInPlace(Array.from({ length: count }, (_, i) => i), random);
+      for (const j of order) controller.enqueue(take(j));
     },
   });
 }
