@@ -43,6 +43,8 @@ export interface TrainConfig {
   monitor?: Monitor;
   minDelta: number;
   backend: BackendName;
+  /** `"auto"`: two threads where the products are large enough to pay for them. */
+  threads: number | "auto";
   snapshotEvery: number;
   out?: string;
   resume?: string;
@@ -72,7 +74,9 @@ Network
   --activation A         hidden layers: sigmoid, tanh, relu (default), identity
   --output A             output layer (default: softmax with cross-entropy, else identity)
   --loss L               cross-entropy (default for classification) or quadratic
-  --backend B            auto (default), wasm or typescript kernels
+  --backend B            auto (default), wasm, wasm-simd or typescript kernels
+  --threads N|auto       threads for the matrix products; auto (default) uses two when
+                         the products are large enough to pay for it
   --seed N               seed of the weights, the shuffle and the split (default 1)
 Training
   --epochs N             epochs (default 20)
@@ -118,6 +122,7 @@ const OPTIONS = {
   output: { type: "string" },
   loss: { type: "string" },
   backend: { type: "string" },
+  threads: { type: "string" },
   seed: { type: "string" },
   epochs: { type: "string" },
   batch: { type: "string" },
@@ -195,7 +200,12 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
       ["validationLoss", "validationAccuracy", "trainLoss"] as const,
     ),
     minDelta: number("--min-delta", v["min-delta"] ?? "0", 0),
-    backend: oneOf("--backend", v.backend ?? "auto", ["auto", "wasm", "typescript"] as const),
+    backend: oneOf(
+      "--backend",
+      v.backend ?? "auto",
+      ["auto", "wasm", "wasm-simd", "typescript"] as const,
+    ),
+    threads: (v.threads ?? "auto") === "auto" ? "auto" : integer("--threads", v.threads!, 1),
     snapshotEvery: integer("--snapshot-every", v["snapshot-every"] ?? "0", 0),
     out: (v.out ?? v.resume)?.replace(/\/+$/, ""),
     resume: v.resume,

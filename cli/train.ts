@@ -43,12 +43,38 @@ async function main(argv: string[]): Promise<number> {
   }
   const data = await loadData(config, await csvOptions(config));
   const sizes = checkLayers(config, data);
-  const network = resumed ? resumed.network(config.backend) : new Network({
+  const threads = config.threads === "auto" ? autoThreads(sizes, config.batch) : config.threads;
+  const network = resumed ? resumed.network(config.backend, threads) : new Network({
     sizes,
     activations: [...Array(sizes.length - 2).fill(config.activation), config.output],
     seed: config.seed,
     backend: config.backend,
+    threads,
   });
+  try {
+    return await run(config, argv, data, sizes, network, resumed);
+  } finally {
+    network.close();
+  }
+}
+
+/**
+ * Two threads when a step has at least a few million multiply-adds: below that,
+ * handing work to a worker costs about what it saves.
+ */
+function autoThreads(sizes: number[], batch: number): number {
+  const work = sizes.slice(1).reduce((sum, n, l) => sum + n * sizes[l] * batch, 0);
+  return navigator.hardwareConcurrency >= 2 && work >= 2_000_000 ? 2 : 1;
+}
+
+async function run(
+  config: TrainConfig,
+  argv: string[],
+  data: Dataset,
+  sizes: number[],
+  network: Network,
+  resumed: Awaited<ReturnType<typeof loadNewestCheckpoint>> | undefined,
+): Promise<number> {
   const optimizer = makeOptimizer(config);
   const earlyStopping = config.patience > 0
     ? new EarlyStopping({

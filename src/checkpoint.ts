@@ -85,6 +85,7 @@ export function encodeModel(
 export function decodeModel(
   bytes: Uint8Array,
   backend?: BackendName,
+  threads?: number,
 ): { network: Network; extra: unknown } {
   const { tensors, metadata } = decodeSafetensors(bytes);
   if (metadata[MODEL_KEY] === undefined) {
@@ -208,7 +209,7 @@ export function encodeCheckpoint(parts: CheckpointParts): Record<string, Uint8Ar
  */
 export function decodeCheckpoint(files: Record<string, Uint8Array>): {
   info: CheckpointInfo;
-  network: (backend?: BackendName) => Network;
+  network: (backend?: BackendName, threads?: number) => Network;
   restoreOptimizer: (optimizer: Optimizer) => void;
   restoreEarlyStopping: (earlyStopping: EarlyStopping) => void;
 } {
@@ -222,7 +223,7 @@ export function decodeCheckpoint(files: Record<string, Uint8Array>): {
   }
   return {
     info,
-    network: (backend) => decodeModel(need("model.safetensors"), backend).network,
+    network: (backend, threads) => decodeModel(need("model.safetensors"), backend, threads).network,
     restoreOptimizer(optimizer) {
       const tensors = decodeSafetensors(need("optimizer.safetensors")).tensors;
       const data = Object.fromEntries(Object.entries(tensors).map(([k, t]) => [k, t.data]));

@@ -101,6 +101,12 @@ export interface NetworkOptions {
   dtype?: DType;
   /** Kernels: `"auto"` (default) takes WebAssembly SIMD where the engine has it, else TypeScript. */
   backend?: BackendName;
+  /**
+   * Threads for the matrix products (wasm backends): default 1. With more, worker threads
+   * share each large product, and {@linkcode Network.close} must be called when done
+   * (an open worker keeps the process alive).
+   */
+  threads?: number;
 }
 
 /**
@@ -165,7 +171,7 @@ export class Network {
     this.sizes = [...sizes];
     this.activations = names;
     this.dtype = dtype;
-    this.#storage = storageFor(options.backend ?? "auto");
+    this.#storage = storageFor(options.backend ?? "auto", options.threads ?? 1);
     this.kernels = this.#storage.kernels;
     const random = new Random(seed);
     this.layers = names.map((name, l) => {
@@ -173,6 +179,16 @@ export class Network {
       initWeights(layer.W, name, random);
       return layer;
     });
+  }
+
+  /** Stops the network's worker threads (a no-op without them); it keeps working on one thread. */
+  close(): void {
+    this.#storage.close();
+  }
+
+  /** Closes the network at the end of a `using` block. */
+  [Symbol.dispose](): void {
+    this.close();
   }
 
   /** Gradient buffers shaped like the layers, in the network's own storage: pass them to `gradients` as `into`. */

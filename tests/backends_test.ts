@@ -12,12 +12,17 @@ const data = (await SampleCache.collect(
   csvSamples((await Deno.open(path)).readable, { source: path, classes: 10, scale: 1 / 16 }),
 ))!;
 
-async function epoch(backend: BackendName): Promise<{ losses: number[]; params: Uint8Array[] }> {
+async function epoch(
+  backend: BackendName,
+  threads = 1,
+  sizes = [64, 48, 32, 10],
+): Promise<{ losses: number[]; params: Uint8Array[] }> {
   const network = new Network({
-    sizes: [64, 48, 32, 10],
+    sizes,
     activations: ["tanh", "relu", "softmax"],
     seed: 4,
     backend,
+    threads,
   });
   const losses: number[] = [];
   const events = train({
@@ -30,6 +35,7 @@ async function epoch(backend: BackendName): Promise<{ losses: number[]; params: 
   for await (const e of events) if (e.type === "step") losses.push(e.loss);
   const bytes = (a: Float32Array | Float64Array) =>
     new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+  network.close();
   return { losses, params: network.layers.flatMap(({ W, b }) => [bytes(W.data), bytes(b.data)]) };
 }
 
@@ -53,3 +59,13 @@ for (const b of backends) {
     assert.deepEqual((await epoch(b)).params, runs.get(b)!.params);
   });
 }
+
+Deno.test("two threads: the same loss curve as one, and bit-identical parameters run to run", async () => {
+  // Wide enough that its products (256×64 by batch 24) pass the threading threshold.
+  const wide = [64, 256, 128, 10];
+  const one = await epoch("wasm", 1, wide), two = await epoch("wasm", 2, wide);
+  const again = await epoch("wasm", 2, wide);
+  assert.deepEqual(two.losses, one.losses);
+  assert.deepEqual(two.params, one.params);
+  assert.deepEqual(again.params, two.params);
+});

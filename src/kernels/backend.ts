@@ -13,6 +13,7 @@
 
 import type { DType, FloatArray } from "./types.ts";
 import { createWasmKernels, type WasmKernels } from "./wasm/kernels.ts";
+import { createThreadedKernels } from "./wasm/threads.ts";
 
 /**
  * The kernel backends: `"auto"` takes the fastest one the engine supports;
@@ -33,6 +34,8 @@ export interface Storage {
   readonly kernels: string;
   /** A zeroed array of `length` elements. */
   alloc(length: number, dtype: DType): FloatArray;
+  /** Stops the worker threads, if any; the kernels go on, on one thread. */
+  close(): void;
 }
 
 const owners = new WeakMap<ArrayBufferLike, WasmKernels>();
@@ -41,12 +44,20 @@ const typescript: Storage = {
   kernels: "typescript",
   alloc: (length, dtype) =>
     dtype === "float64" ? new Float64Array(length) : new Float32Array(length),
+  close() {},
 };
 
-/** Storage for the backend `name`; each wasm storage is a memory of its own, freed with its last matrix. */
-export function storageFor(name: BackendName): Storage {
+/**
+ * Storage for the backend `name`; each wasm storage is a memory of its own,
+ * freed with its last matrix. With `threads > 1` the products are split
+ * between the caller and `threads − 1` workers, which must be stopped with `close()`.
+ */
+export function storageFor(name: BackendName, threads = 1): Storage {
   if (name === "typescript") return typescript;
-  const kernels = createWasmKernels({ relaxed: name !== "wasm-simd" });
+  const relaxed = name !== "wasm-simd";
+  const kernels: WasmKernels & { close?(): void } | undefined = threads > 1
+    ? createThreadedKernels({ threads, relaxed })
+    : createWasmKernels({ relaxed });
   if (!kernels) {
     if (name !== "auto") {
       throw new Error('this JavaScript engine has no WebAssembly SIMD; use backend "typescript"');
@@ -54,7 +65,8 @@ export function storageFor(name: BackendName): Storage {
     return typescript;
   }
   return {
-    kernels: `wasm-${kernels.features}`,
+    kernels: `wasm-${kernels.features}${threads > 1 ? ` ×${threads} threads` : ""}`,
+    close: () => kernels.close?.(),
     alloc(length, dtype) {
       const array = kernels.alloc(length, dtype);
       owners.set(array.buffer, kernels);
