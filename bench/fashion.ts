@@ -70,7 +70,13 @@ const CONFIGS: Config[] = [
     lr: 0.1,
   },
 ];
-const BACKENDS: BackendName[] = ["typescript", "wasm-simd", "wasm"];
+/** Each kernel backend, and the fastest again on two threads. */
+const BACKENDS: { backend: BackendName; threads: number }[] = [
+  { backend: "typescript", threads: 1 },
+  { backend: "wasm-simd", threads: 1 },
+  { backend: "wasm", threads: 1 },
+  { backend: "wasm", threads: 2 },
+];
 
 function report(record: Record<string, unknown>, line: string): void {
   console.log(json ? JSON.stringify(record) : line);
@@ -130,8 +136,8 @@ async function ingestion(): Promise<SampleCache> {
 /** (b) GFLOP/s of W·A, Wᵀ·δ and δ·Aᵀ for the first layer of a configuration. */
 function kernels(c: Config): void {
   const [n0, n1] = [c.sizes[0], c.sizes[1]], m = c.batch;
-  for (const backend of BACKENDS) {
-    const storage = storageFor(backend);
+  for (const { backend, threads } of BACKENDS) {
+    const storage = storageFor(backend, threads);
     const mat = (rows: number, cols: number): Matrix => {
       const data = storage.alloc(rows * cols, "float32");
       for (let i = 0; i < data.length; i++) data[i] = ((i * 7919) % 1000) / 1000;
@@ -159,17 +165,24 @@ function kernels(c: Config): void {
         shape: [n1, n0, m],
         gflops: rates,
       },
-      `kernels ${c.name} ${n1}×${n0}·${n0}×${m} ${storage.kernels.padEnd(17)} ` +
+      `kernels ${c.name} ${n1}×${n0}·${n0}×${m} ${storage.kernels.padEnd(28)} ` +
         Object.entries(rates).map(([k, v]) => `${k} ${v.toFixed(1)}`).join("  ") + " GFLOP/s",
     );
+    storage.close();
   }
 }
 
 /** (a) One batch's gradients both ways. */
 function fullVsPerSample(c: Config, cache: SampleCache): void {
   const batch = toBatch(Array.from({ length: c.batch }, (_, i) => cache.get(i)));
-  for (const backend of BACKENDS) {
-    const net = new Network({ sizes: c.sizes, activations: c.activations, seed: 1, backend });
+  for (const { backend, threads } of BACKENDS) {
+    const net = new Network({
+      sizes: c.sizes,
+      activations: c.activations,
+      seed: 1,
+      backend,
+      threads,
+    });
     const into = net.allocGradients();
     const full = timeIt(() => net.gradients(batch.x, batch.y, c.loss, into));
     const each = timeIt(() => perSampleGradients(net, batch.x, batch.y, c.loss));
@@ -182,21 +195,28 @@ function fullVsPerSample(c: Config, cache: SampleCache): void {
         perSampleMs: each * 1e3,
         speedup: each / full,
       },
-      `full-matrix vs per-sample ${c.name} ${net.kernels.padEnd(17)} ${
+      `full-matrix vs per-sample ${c.name} ${net.kernels.padEnd(28)} ${
         (each / full).toFixed(1)
       }× ` +
         `(${(full * 1e3).toFixed(3)} ms vs ${(each * 1e3).toFixed(3)} ms per batch of ${c.batch})`,
     );
+    net.close();
   }
 }
 
 /** (c) One epoch from memory: samples per second. */
 async function epoch(
   c: Config,
-  backend: BackendName,
+  { backend, threads }: { backend: BackendName; threads: number },
   data: () => ReadableStream<Sample>,
 ): Promise<{ rate: number; loss: number; kernels: string }> {
-  const network = new Network({ sizes: c.sizes, activations: c.activations, seed: 1, backend });
+  const network = new Network({
+    sizes: c.sizes,
+    activations: c.activations,
+    seed: 1,
+    backend,
+    threads,
+  });
   let rate = 0, loss = NaN;
   for await (
     const e of train({
@@ -208,6 +228,7 @@ async function epoch(
       classification: false,
     })
   ) if (e.type === "epoch") [rate, loss] = [e.samplesPerSec, e.trainLoss];
+  network.close();
   return { rate, loss, kernels: network.kernels };
 }
 
@@ -267,7 +288,7 @@ for (const c of CONFIGS) {
         trainLoss: loss,
         vsPytorch: vs,
       },
-      `epoch ${c.name} ${kernels.padEnd(17)} ${Math.round(rate)} samples/s, loss ${
+      `epoch ${c.name} ${kernels.padEnd(28)} ${Math.round(rate)} samples/s, loss ${
         loss.toFixed(4)
       }` +
         (vs ? `, ${vs.toFixed(2)}× PyTorch's best` : ""),
@@ -278,7 +299,7 @@ if (await Deno.stat(CSV).then(() => true, () => false)) {
   const b = CONFIGS[1], start = performance.now();
   const { rate } = await epoch(
     b,
-    "auto",
+    { backend: "wasm", threads: 2 },
     () => csvSamples(Deno.openSync(CSV).readable, { classes: 10, scale: 1 / 255 }),
   );
   const seconds = (performance.now() - start) / 1000;
