@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { csvSamples, type CsvSamplesOptions } from "../src/streams/csv_samples.ts";
 import { DataError } from "../src/errors.ts";
 import { Random } from "../src/random.ts";
+import { withinTime } from "./helpers/within_time.ts";
 
 /** A fuzz case: the bytes, the options, and what the generator knows they hold when valid. */
 interface Case {
@@ -263,25 +264,6 @@ async function fuzz(
       throw new Error(`${reproduce}\n${e instanceof Error ? e.message : e}`, { cause: e });
     }
   }
-}
-
-/**
- * Runs `work`, failing when it takes longer than `ms`: the timer catches a stream that never
- * settles, the clock a parser that blocks the thread past the limit.
- */
-async function withinTime(work: () => Promise<void>, ms: number): Promise<void> {
-  const start = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not done within ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([work(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-  const took = performance.now() - start;
-  assert.ok(took <= ms, `took ${took.toFixed(0)} ms, over ${ms} ms`);
 }
 
 // Generating cases

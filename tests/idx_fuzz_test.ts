@@ -9,6 +9,7 @@ import assert from "node:assert/strict";
 import { idxSamples } from "../src/streams/idx_samples.ts";
 import { DataError } from "../src/errors.ts";
 import { Random } from "../src/random.ts";
+import { withinTime } from "./helpers/within_time.ts";
 
 /** A fuzz case: the two files as the reader gets them, and their IDX bytes when gzip is intact. */
 interface Case {
@@ -111,25 +112,6 @@ async function check(c: Case, random: Random): Promise<void> {
   const expected = reference(c.idx.images, c.idx.labels, c.classes);
   if (expected === "error") assert.ok("error" in whole, "read what the reference rejects");
   else assert.deepEqual(whole, { rows: expected }, "differs from the reference");
-}
-
-/**
- * Runs `work`, failing when it takes longer than `ms`: the timer catches a stream that never
- * settles, the clock a reader that blocks the thread past the limit.
- */
-async function withinTime(work: () => Promise<void>, ms: number): Promise<void> {
-  const start = performance.now();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`not done within ${ms} ms`)), ms);
-  });
-  try {
-    await Promise.race([work(), timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-  const took = performance.now() - start;
-  assert.ok(took <= ms, `took ${took.toFixed(0)} ms, over ${ms} ms`);
 }
 
 // Generating cases

@@ -47,6 +47,17 @@ export interface WasmKernelOptions {
   shared?: boolean;
 }
 
+/** A product on row-major arrays in the kernels' memory, `C` being `m×n`; see each product for `A` and `B`. */
+export type Gemm = (
+  m: number,
+  n: number,
+  k: number,
+  a: FloatArray,
+  b: FloatArray,
+  c: FloatArray,
+  accumulate?: boolean,
+) => void;
+
 /**
  * Kernels over one memory. Every array passed in must come from
  * {@linkcode WasmKernels.alloc} (or be a subarray of one), all of one element
@@ -69,35 +80,11 @@ export interface WasmKernels {
   /** Frees every array at once; arrays allocated before must not be used again. */
   reset(): void;
   /** `C = A·B` (`C += A·B` with `accumulate`): `A` is `m×k`, `B` is `k×n`, `C` is `m×n`. */
-  gemmNN(
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-    accumulate?: boolean,
-  ): void;
+  gemmNN: Gemm;
   /** `C = Aᵀ·B` (or `+=`): `A` is `k×m`, `B` is `k×n`, `C` is `m×n`. */
-  gemmTN(
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-    accumulate?: boolean,
-  ): void;
+  gemmTN: Gemm;
   /** `C = A·Bᵀ` (or `+=`): `A` is `m×k`, `B` is `n×k`, `C` is `m×n`. */
-  gemmNT(
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-    accumulate?: boolean,
-  ): void;
+  gemmNT: Gemm;
   /** `out = max(z, 0)`, NaN giving 0; `out` may be `z`. */
   relu(z: FloatArray, out: FloatArray): void;
   /** `out = z > 0 ? g : 0`, ReLU's `g ⊙ σ'(z)`; `out` may be `g`. */
