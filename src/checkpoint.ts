@@ -97,6 +97,7 @@ export function decodeModel(
     activations: info.activations,
     dtype: info.dtype,
     backend,
+    threads,
   });
   loadNetworkTensors(network, tensors);
   return { network, extra: info.extra };
