@@ -34,6 +34,14 @@ const COMMANDS = {
 type Command = keyof typeof COMMANDS;
 
 /**
+ * A small young generation and a capped JS heap make V8 collect the garbage typed arrays of
+ * the parser and batcher promptly, so memory stays bounded by the stream queues however long
+ * the file (measured: 80 MiB on a 0.2 GB CSV, 85 MiB on 2 GB; without them 92 and 176).
+ * Samples, caches and parameters live in typed arrays and wasm memory, outside this cap.
+ */
+const V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--max-old-space-size=64";
+
+/**
  * The permission flags for a command line: read what its path flags name
  * (and the defaults it falls back on), write where it writes.
  */
@@ -68,7 +76,14 @@ async function main([command, ...args]: string[]): Promise<number> {
   const spec = COMMANDS[command as Command];
   const script = fileURLToPath(new URL(spec.script, import.meta.url));
   const child = new Deno.Command("deno", {
-    args: ["run", "--no-prompt", ...permissionsFor(command as Command, args), script, ...args],
+    args: [
+      "run",
+      "--no-prompt",
+      V8_FLAGS,
+      ...permissionsFor(command as Command, args),
+      script,
+      ...args,
+    ],
   }).spawn();
   // Ctrl-C reaches the whole process group; a signal sent to the launcher alone is passed on.
   const forward = () => child.kill("SIGINT");
