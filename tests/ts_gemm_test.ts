@@ -12,10 +12,7 @@ import assert from "node:assert/strict";
 import { gemmStrided } from "../src/kernels/ts_gemm.ts";
 import type { DType, FloatArray } from "../src/kernels/types.ts";
 import { Random } from "../src/random.ts";
-
-type Product = "NN" | "TN" | "NT";
-
-const tolerance: Record<DType, number> = { float32: 1e-5, float64: 1e-12 };
+import { assertProduct, networkShapes, type Product, strides } from "./helpers/gemm_reference.ts";
 
 /** `[m, n, k]`: one short of, equal to and past the 3×2 block in each direction, and `k = 0`. */
 const edgeShapes: [number, number, number][] = [
@@ -35,19 +32,6 @@ const edgeShapes: [number, number, number][] = [
   [64, 64, 128],
 ];
 
-const networkShapes: Record<Product, [number, number, number]> = {
-  NN: [128, 64, 784],
-  TN: [784, 64, 128],
-  NT: [128, 784, 64],
-};
-
-/** Strides `[sai, sap, sbp, sbj]` of each product on row-major storage, as `matrix.ts` passes them. */
-function strides(product: Product, m: number, n: number, k: number): number[] {
-  if (product === "NN") return [k, 1, n, 1]; // A is m×k, B is k×n
-  if (product === "TN") return [1, m, n, 1]; // A is stored k×m, B is k×n
-  return [k, 1, 1, k]; // A is m×k, B is stored n×k
-}
-
 function filled(length: number, dtype: DType, random: Random): FloatArray {
   const x = dtype === "float64" ? new Float64Array(length) : new Float32Array(length);
   for (let i = 0; i < length; i++) x[i] = 2 * random.next() - 1;
@@ -65,21 +49,7 @@ function checkProduct(
   const c = filled(m * n, dtype, random), c0 = Float64Array.from(c);
   const [sai, sap, sbp, sbj] = strides(product, m, n, k);
   gemmStrided(m, n, k, a, sai, sap, b, sbp, sbj, c, accumulate);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = accumulate ? c0[i * n + j] : 0, size = Math.abs(sum);
-      for (let p = 0; p < k; p++) {
-        const term = a[i * sai + p * sap] * b[p * sbp + j * sbj];
-        sum += term, size += Math.abs(term);
-      }
-      const error = Math.abs(c[i * n + j] - sum);
-      assert.ok(
-        error <= tolerance[dtype] * size,
-        `${product} ${dtype} ${m}×${n}×${k} accumulate=${accumulate} C(${i},${j}): ` +
-          `${c[i * n + j]} vs ${sum}`,
-      );
-    }
-  }
+  assertProduct(product, dtype, [m, n, k], accumulate, { a, b, c, c0 });
 }
 
 for (const product of ["NN", "TN", "NT"] as const) {

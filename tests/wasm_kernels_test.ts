@@ -16,13 +16,11 @@ import { signedLeb, unsignedLeb } from "../src/kernels/wasm/encoder.ts";
 import { detectFeatures } from "../src/kernels/wasm/features.ts";
 import { createWasmKernels, type WasmKernels } from "../src/kernels/wasm/kernels.ts";
 import { kernelModuleBytes } from "../src/kernels/wasm/module.ts";
-
-type Product = "NN" | "TN" | "NT";
+import { assertProduct, networkShapes, type Product, tolerance } from "./helpers/gemm_reference.ts";
 
 const features = detectFeatures();
 const variants = features === "relaxed-simd" ? [true, false] : features ? [false] : [];
 const dtypes: DType[] = ["float32", "float64"];
-const tolerance: Record<DType, number> = { float32: 1e-5, float64: 1e-12 };
 
 /** `[m, n, k]`: edges around the 6-row, 8- and 4-column tiles, then the network's products. */
 const shapes: [number, number, number][] = [
@@ -40,22 +38,8 @@ const shapes: [number, number, number][] = [
   [30, 10, 784],
   [10, 30, 10],
 ];
-const networkShapes: Record<Product, [number, number, number]> = {
-  NN: [128, 64, 784],
-  TN: [784, 64, 128],
-  NT: [128, 784, 64],
-};
-
 function fill(a: FloatArray, random: Random): void {
   for (let i = 0; i < a.length; i++) a[i] = 2 * random.next() - 1;
-}
-
-/** `A(i,p)` and `B(p,j)` of each product, in the storage the kernel reads. */
-function operands(product: Product, m: number, n: number, k: number) {
-  return {
-    a: (a: FloatArray, i: number, p: number) => (product === "TN" ? a[p * m + i] : a[i * k + p]),
-    b: (b: FloatArray, p: number, j: number) => (product === "NT" ? b[j * k + p] : b[p * n + j]),
-  };
 }
 
 function checkProduct(
@@ -70,19 +54,7 @@ function checkProduct(
   [a, b, c].forEach((x) => fill(x, random));
   const c0 = Float64Array.from(c);
   w[`gemm${product}`](m, n, k, a, b, c, accumulate);
-  const at = operands(product, m, n, k);
-  for (let i = 0; i < m; i++) {
-    for (let j = 0; j < n; j++) {
-      let sum = accumulate ? c0[i * n + j] : 0, size = Math.abs(sum);
-      for (let p = 0; p < k; p++) {
-        const term = at.a(a, i, p) * at.b(b, p, j);
-        sum += term, size += Math.abs(term);
-      }
-      const error = Math.abs(c[i * n + j] - sum);
-      const where = `${product} ${dtype} ${m}×${n}×${k} acc=${accumulate} at (${i}, ${j})`;
-      assert.ok(error <= tolerance[dtype] * size, `${where}: ${c[i * n + j]} vs ${sum}`);
-    }
-  }
+  assertProduct(product, dtype, [m, n, k], accumulate, { a, b, c, c0 });
 }
 
 Deno.test("wasm: this engine has WebAssembly SIMD", () => {

@@ -224,41 +224,15 @@ export class Kernels implements WasmKernels {
     this.#arena.reset();
   }
 
-  gemmNN(
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-    accumulate = false,
-  ): void {
+  // Each product is the strided driver with its operands' strides: (row, column) of A and of B.
+  gemmNN: Gemm = (m, n, k, a, b, c, accumulate = false) =>
     this.#gemm(m, n, k, a, [k, 1], b, [n, 1], c, accumulate);
-  }
 
-  gemmTN(
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-    accumulate = false,
-  ): void {
+  gemmTN: Gemm = (m, n, k, a, b, c, accumulate = false) =>
     this.#gemm(m, n, k, a, [1, m], b, [n, 1], c, accumulate);
-  }
 
-  gemmNT(
-    m: number,
-    n: number,
-    k: number,
-    a: FloatArray,
-    b: FloatArray,
-    c: FloatArray,
-    accumulate = false,
-  ): void {
+  gemmNT: Gemm = (m, n, k, a, b, c, accumulate = false) =>
     this.#gemm(m, n, k, a, [k, 1], b, [1, k], c, accumulate);
-  }
 
   relu(z: FloatArray, out: FloatArray): void {
     const n = z.length;

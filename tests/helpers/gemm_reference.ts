@@ -1,0 +1,52 @@
+/**
+ * The reference the kernel tests hold every product to: a plain float64 loop,
+ * with an error bound relative to `|C₀| + Σₚ |A(i,p)·B(p,j)|`, the size of the
+ * terms summed, so that it holds however much the sum cancels.
+ */
+
+import assert from "node:assert/strict";
+import type { DType, FloatArray } from "../../src/kernels/types.ts";
+
+/** Backprop's three products: `W·A`, `Wᵀ·δ`, `δ·Aᵀ`. */
+export type Product = "NN" | "TN" | "NT";
+
+export const tolerance: Record<DType, number> = { float32: 1e-5, float64: 1e-12 };
+
+/** `[m, n, k]` of each product in the 784-128 layer of a batch of 64. */
+export const networkShapes: Record<Product, [number, number, number]> = {
+  NN: [128, 64, 784],
+  TN: [784, 64, 128],
+  NT: [128, 784, 64],
+};
+
+/** Strides `[sai, sap, sbp, sbj]` of each product on row-major storage: `A(i,p) = a[i·sai + p·sap]`. */
+export function strides(product: Product, m: number, n: number, k: number): number[] {
+  if (product === "NN") return [k, 1, n, 1]; // A is m×k, B is k×n
+  if (product === "TN") return [1, m, n, 1]; // A is stored k×m, B is k×n
+  return [k, 1, 1, k]; // A is m×k, B is stored n×k
+}
+
+/** Checks every element of `c` against the loop over `a`, `b` and the `c0` it started from. */
+export function assertProduct(
+  product: Product,
+  dtype: DType,
+  [m, n, k]: [number, number, number],
+  accumulate: boolean,
+  { a, b, c, c0 }: { a: FloatArray; b: FloatArray; c: FloatArray; c0: Float64Array },
+): void {
+  const [sai, sap, sbp, sbj] = strides(product, m, n, k);
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      let sum = accumulate ? c0[i * n + j] : 0, size = Math.abs(sum);
+      for (let p = 0; p < k; p++) {
+        const term = a[i * sai + p * sap] * b[p * sbp + j * sbj];
+        sum += term, size += Math.abs(term);
+      }
+      const where = `${product} ${dtype} ${m}×${n}×${k} accumulate=${accumulate} at (${i}, ${j})`;
+      assert.ok(
+        Math.abs(c[i * n + j] - sum) <= tolerance[dtype] * size,
+        `${where}: ${c[i * n + j]} vs ${sum}`,
+      );
+    }
+  }
+}
