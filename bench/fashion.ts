@@ -35,6 +35,7 @@ import {
   SGD,
   toBatch,
   train,
+  type TrainOptions,
 } from "../mod.ts";
 import { storageFor } from "../src/kernels/backend.ts";
 
@@ -208,7 +209,7 @@ function fullVsPerSample(c: Config, cache: SampleCache): void {
 async function epoch(
   c: Config,
   { backend, threads }: { backend: BackendName; threads: number },
-  data: () => ReadableStream<Sample>,
+  source: Pick<TrainOptions, "data" | "batchData">,
 ): Promise<{ rate: number; loss: number; kernels: string }> {
   const network = new Network({
     sizes: c.sizes,
@@ -223,7 +224,7 @@ async function epoch(
       network,
       loss: c.loss,
       optimizer: new SGD({ learningRate: c.lr }),
-      data,
+      ...source,
       batchSize: c.batch,
       classification: false,
     })
@@ -276,7 +277,9 @@ for (const c of CONFIGS) {
   kernels(c);
   fullVsPerSample(c, cache);
   for (const backend of BACKENDS) {
-    const { rate, loss, kernels } = await epoch(c, backend, () => subset.stream());
+    const { rate, loss, kernels } = await epoch(c, backend, {
+      batchData: (_, size) => subset.batches(size),
+    });
     const vs = torch[c.name] ? rate / torch[c.name] : undefined;
     report(
       {
@@ -300,7 +303,7 @@ if (await Deno.stat(CSV).then(() => true, () => false)) {
   const { rate } = await epoch(
     b,
     { backend: "wasm", threads: 2 },
-    () => csvSamples(Deno.openSync(CSV).readable, { classes: 10, scale: 1 / 255 }),
+    { data: () => csvSamples(Deno.openSync(CSV).readable, { classes: 10, scale: 1 / 255 }) },
   );
   const seconds = (performance.now() - start) / 1000;
   report(

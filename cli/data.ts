@@ -12,6 +12,7 @@
  */
 
 import {
+  type Batch,
   csvSamples,
   type CsvSamplesOptions,
   DataError,
@@ -38,6 +39,8 @@ export interface Dataset {
   mode: string;
   /** Opens the training samples of an epoch (already shuffled in cache mode). */
   train: (epoch: number) => Promise<ReadableStream<Sample>>;
+  /** The same epochs as ready mini-batches, in cache mode (one stream pull per batch). */
+  batches?: (epoch: number, size: number) => ReadableStream<Batch>;
   /** A shuffle buffer for `train()`, in stream mode. */
   shuffle?: { seed: number; bufferSize: number };
   /** Opens the validation samples. */
@@ -106,7 +109,7 @@ export async function loadData(config: TrainConfig, csv: CsvSamplesOptions): Pro
       samples: split.train.length,
       mode: `cached in memory, ${split.validation.length} samples held out for validation ` +
         `(seeded${classification ? ", stratified" : ""} split)`,
-      train: fromCache(split.train, config),
+      ...fromCache(split.train, config),
       validation: () => Promise.resolve(split.validation.stream()),
       validationName: `validation split ${config.validationSplit}`,
     };
@@ -120,7 +123,7 @@ export async function loadData(config: TrainConfig, csv: CsvSamplesOptions): Pro
       ...base,
       samples: cache.length,
       mode: `cached in memory (${mib} MiB), ${order}`,
-      train: fromCache(cache, config),
+      ...fromCache(cache, config),
       validation,
       validationName,
     };
@@ -141,11 +144,17 @@ export async function loadData(config: TrainConfig, csv: CsvSamplesOptions): Pro
   };
 }
 
-function fromCache(cache: SampleCache, config: TrainConfig): Dataset["train"] {
-  return (epoch) =>
-    Promise.resolve(
-      config.shuffleBuffer > 0 ? cache.shuffled(epochSeed(config.seed, epoch)) : cache.stream(),
-    );
+/** Each epoch from the cache: a full seeded shuffle (or stored order), as samples or as batches. */
+function fromCache(cache: SampleCache, config: TrainConfig): Pick<Dataset, "train" | "batches"> {
+  const seed = (epoch: number) =>
+    config.shuffleBuffer > 0 ? epochSeed(config.seed, epoch) : undefined;
+  return {
+    train: (epoch) => {
+      const s = seed(epoch);
+      return Promise.resolve(s === undefined ? cache.stream() : cache.shuffled(s));
+    },
+    batches: (epoch, size) => cache.batches(size, seed(epoch)),
+  };
 }
 
 /** Opens the samples of a source, with its features multiplied by `scale` as they are read. */

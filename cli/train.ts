@@ -119,6 +119,7 @@ async function run(
         earlyStopping,
         loss: config.loss,
         data: data.train,
+        batchData: data.batches,
         validation: data.validation,
         shuffle: data.shuffle,
         schedule: parseSchedule(config.schedule, config.lr, config.epochs * stepsPerEpoch),

@@ -18,7 +18,7 @@ import { evaluate } from "./evaluate.ts";
 import type { LossName } from "./losses.ts";
 import type { Network } from "./network.ts";
 import type { Optimizer } from "./optimizers.ts";
-import { batches } from "./streams/batches.ts";
+import { type Batch, batches } from "./streams/batches.ts";
 import type { Sample } from "./streams/sample.ts";
 import { epochSeed, shuffleBuffer } from "./streams/shuffle.ts";
 import { NonFiniteLossError, type StepEvent, TrainStream } from "./streams/train_stream.ts";
@@ -138,7 +138,12 @@ export interface TrainOptions {
   /** The network to train (its parameters change in place). */
   network: Network;
   /** Opens the training samples; called once per epoch (from 1). */
-  data: (epoch: number) => ReadableStream<Sample> | Promise<ReadableStream<Sample>>;
+  data?: (epoch: number) => ReadableStream<Sample> | Promise<ReadableStream<Sample>>;
+  /**
+   * Opens an epoch as ready mini-batches instead (e.g. {@linkcode SampleCache.batches});
+   * when given, `data`, `shuffle` and the batching stage are not used.
+   */
+  batchData?: (epoch: number, batchSize: number) => ReadableStream<Batch>;
   /** Opens the validation samples; called after each epoch. */
   validation?: (epoch: number) => ReadableStream<Sample> | Promise<ReadableStream<Sample>>;
   /** The loss to minimise. */
@@ -246,14 +251,6 @@ async function steps(
 ): Promise<ReadableStream<StepEvent>> {
   const { network, loss, optimizer, schedule, signal, shuffle, classification = true } = options;
   const batchSize = options.batchSize ?? 32;
-  let samples = await options.data(epoch);
-  if (shuffle) {
-    samples = samples.pipeThrough(
-      shuffleBuffer(shuffle.bufferSize, epochSeed(shuffle.seed, epoch)),
-    );
-  }
-  // The epoch's order is fixed by (seed, epoch), so skipping what was trained resumes it exactly.
-  if (skipBatches > 0) samples = samples.pipeThrough(skipping(skipBatches * batchSize));
   const trainer = new TrainStream(network, {
     loss,
     optimizer,
@@ -265,14 +262,30 @@ async function steps(
     classification,
     snapshotEvery: options.snapshotEvery,
   });
+  // The epoch's order is fixed by (seed, epoch), so skipping what was trained resumes it exactly.
+  if (options.batchData) {
+    const ready = options.batchData(epoch, batchSize);
+    return (skipBatches > 0 ? ready.pipeThrough(skipping<Batch>(skipBatches)) : ready).pipeThrough(
+      trainer,
+    );
+  }
+  if (!options.data) throw new TypeError("train: give `data` (samples) or `batchData` (batches)");
+  let samples = await options.data(epoch);
+  if (shuffle) {
+    samples = samples.pipeThrough(
+      shuffleBuffer(shuffle.bufferSize, epochSeed(shuffle.seed, epoch)),
+    );
+  }
+  if (skipBatches > 0) samples = samples.pipeThrough(skipping<Sample>(skipBatches * batchSize));
   return samples.pipeThrough(batches(batchSize)).pipeThrough(trainer);
 }
 
-function skipping(count: number): TransformStream<Sample, Sample> {
+/** Drops the first `count` chunks (none when `count` is 0). */
+function skipping<T>(count: number): TransformStream<T, T> {
   let seen = 0;
   return new TransformStream({
-    transform(sample, controller) {
-      if (seen++ >= count) controller.enqueue(sample);
+    transform(chunk, controller) {
+      if (seen++ >= count) controller.enqueue(chunk);
     },
   });
 }

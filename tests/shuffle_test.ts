@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { batches } from "../src/streams/batches.ts";
 import type { Sample } from "../src/streams/sample.ts";
 import { epochSeed, SampleCache, shuffleBuffer } from "../src/streams/shuffle.ts";
 import { splitValidation } from "../src/validation_split.ts";
@@ -180,4 +181,19 @@ Deno.test("splitValidation: unstratified for regression; bad fractions refused",
   assert.equal(splitValidation(cache, 0.5, 1, { stratify: false }).validation.length, 5);
   assert.throws(() => splitValidation(cache, 1, 1), /fraction must be in \(0, 1\), got 1/);
   assert.throws(() => splitValidation(cache, 0.01, 1), /leaves a part empty/);
+});
+
+Deno.test("SampleCache.batches gives the batches that shuffled(seed) through batches(size) gives", async () => {
+  const cache = new SampleCache();
+  for (let i = 0; i < 23; i++) {
+    cache.add({ x: new Float32Array([i, -i]), y: new Float32Array([i % 2, 1 - (i % 2)]) });
+  }
+  for (const seed of [undefined, 7]) {
+    const direct = await Array.fromAsync(cache.batches(5, seed));
+    const piped = await Array.fromAsync(
+      (seed === undefined ? cache.stream() : cache.shuffled(seed)).pipeThrough(batches(5)),
+    );
+    assert.deepEqual(direct.map((b) => b.x.cols), [5, 5, 5, 5, 3]);
+    assert.deepEqual(direct, piped);
+  }
 });

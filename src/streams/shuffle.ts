@@ -17,6 +17,7 @@
 
 import type { FloatArray } from "../kernels/types.ts";
 import { Random } from "../random.ts";
+import { type Batch, toBatch } from "./batches.ts";
 import type { Sample } from "./sample.ts";
 
 /**
@@ -249,8 +250,33 @@ export class SampleCache {
 
   /** All samples in a Fisher–Yates order drawn from `seed`. */
   shuffled(seed: number): ReadableStream<Sample> {
+    return this.stream(this.#order(seed));
+  }
+
+  /**
+   * The samples as ready mini-batches of `size` (the last one short), in the order
+   * {@linkcode SampleCache.shuffled} gives for `seed`, or stored order without one. One pull
+   * per batch instead of per sample: for small batches the stream's own cost per sample
+   * would otherwise rival the training step's.
+   */
+  batches(size: number, seed?: number): ReadableStream<Batch> {
+    const order = seed === undefined ? undefined : this.#order(seed);
+    let start = 0;
+    return new ReadableStream<Batch>({
+      pull: (controller) => {
+        if (start >= this.#count) return controller.close();
+        const end = Math.min(start + size, this.#count);
+        const samples = [];
+        for (let k = start; k < end; k++) samples.push(this.get(order ? order[k] : k));
+        controller.enqueue(toBatch(samples));
+        start = end;
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  #order(seed: number): Uint32Array {
     const order = Uint32Array.from({ length: this.#count }, (_, i) => i);
-    return this.stream(shuffleInPlace(order, new Random(seed)));
+    return shuffleInPlace(order, new Random(seed));
   }
 
   /** A new cache with copies of the samples at `indices`, in that order. */
