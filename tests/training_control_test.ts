@@ -218,3 +218,28 @@ Deno.test("stopping mid-epoch (the signal) and resuming with batchesIntoEpoch is
   await collect(second);
   assert.deepEqual(params(second.network), params(whole.network));
 });
+
+Deno.test("regression runs report validation MSE and MAE per epoch instead of accuracy", async () => {
+  const points = Array.from(
+    { length: 32 },
+    (_, i) => ({ x: new Float32Array([i / 32]), y: new Float32Array([i / 16]) }),
+  );
+  const events = await collect({
+    network: new Network({ sizes: [1, 1], activations: "identity", seed: 2 }),
+    loss: "quadratic",
+    optimizer: new SGD({ learningRate: 0.5 }),
+    data: () => ReadableStream.from(points),
+    validation: () => ReadableStream.from(points),
+    classification: false,
+    epochs: 40,
+    batchSize: 8,
+  });
+  const epochs = events.filter((e): e is EpochEvent => e.type === "epoch");
+  const [first, last] = [epochs[0], epochs.at(-1)!];
+  assert.equal(last.validationAccuracy, undefined);
+  assert.ok(
+    last.validationMSE! < first.validationMSE! / 10,
+    `${first.validationMSE} → ${last.validationMSE}`,
+  );
+  assert.ok(last.validationMAE! < 0.05);
+});
