@@ -10,6 +10,7 @@
  * @module
  */
 
+import { wasmKernelsOf } from "./kernels/backend.ts";
 import type { FloatArray } from "./matrix.ts";
 import type { Layer, LayerGradient } from "./network.ts";
 
@@ -154,6 +155,9 @@ export class SGD implements Optimizer {
   #update({ name, p, g, decay }: Parameter): void {
     const eta = this.learningRate, mu = this.momentum, nesterov = this.nesterov;
     if (mu === 0) {
+      // Plain SGD on a network's wasm storage is one SIMD pass (float32 rounding of η, then of each step).
+      const wasm = decay === 0 ? wasmKernelsOf(p, g) : undefined;
+      if (wasm) return wasm.axpy(-eta, g, p);
       for (let i = 0; i < p.length; i++) p[i] -= eta * (g[i] + decay * p[i]);
       return;
     }

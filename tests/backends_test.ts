@@ -16,6 +16,7 @@ async function epoch(
   backend: BackendName,
   threads = 1,
   sizes = [64, 48, 32, 10],
+  momentum = 0.9,
 ): Promise<{ losses: number[]; params: Uint8Array[] }> {
   const network = new Network({
     sizes,
@@ -28,7 +29,7 @@ async function epoch(
   const events = train({
     network,
     loss: "cross-entropy",
-    optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
+    optimizer: new SGD({ learningRate: 0.05, momentum }),
     data: () => data.stream(),
     batchSize: 24,
   });
@@ -68,4 +69,15 @@ Deno.test("two threads: the same loss curve as one, and bit-identical parameters
   assert.deepEqual(two.losses, one.losses);
   assert.deepEqual(two.params, one.params);
   assert.deepEqual(again.params, two.params);
+});
+
+Deno.test("plain SGD, one SIMD pass on wasm storage, follows the TypeScript loop within 1e-5", async () => {
+  const [ts, wasm] = [
+    await epoch("typescript", 1, undefined, 0),
+    await epoch("wasm", 1, undefined, 0),
+  ];
+  const worst = Math.max(
+    ...wasm.losses.map((v, i) => Math.abs(v - ts.losses[i]) / Math.abs(ts.losses[i])),
+  );
+  assert.ok(worst < 1e-5, `largest relative difference ${worst}`);
 });
