@@ -14,8 +14,10 @@ const WIDTH = 24;
 /** Draws step events as one line that rewrites itself. */
 export class ProgressBar {
   #lastDraw = -Infinity;
-  #epochStart = performance.now();
+  #epoch = 0;
+  #epochStart = 0;
   #epochSamples = 0;
+  #epochSteps = 0;
   #drawn = false;
   readonly #write: (text: string) => void;
 
@@ -29,15 +31,21 @@ export class ProgressBar {
   }
 
   /** Accounts for a step and redraws when the last redraw is old enough. */
-  step(e: StepEvent, firstStepOfEpoch: number): void {
+  step(e: StepEvent): void {
     const now = performance.now();
-    if (e.step === firstStepOfEpoch + 1) [this.#epochStart, this.#epochSamples] = [now, 0];
+    if (e.epoch !== this.#epoch) {
+      [this.#epoch, this.#epochStart, this.#epochSamples, this.#epochSteps] = [e.epoch, now, 0, 0];
+    }
     this.#epochSamples += e.batchSize;
+    this.#epochSteps++;
     if (now - this.#lastDraw < REDRAW_MS) return;
     this.#lastDraw = now;
-    const done = e.step - firstStepOfEpoch, seconds = (now - this.#epochStart) / 1000;
+    // Every epoch has the same number of steps, so the step number tells the place in the epoch;
+    // speed and ETA count only the steps seen here (a resumed run starts mid-epoch).
+    const done = e.step - (e.epoch - 1) * this.stepsPerEpoch;
+    const seconds = (now - this.#epochStart) / 1000;
     const rate = this.#epochSamples / Math.max(seconds, 1e-9);
-    const eta = (seconds / done) * (this.stepsPerEpoch - done);
+    const eta = (seconds / this.#epochSteps) * (this.stepsPerEpoch - done);
     const filled = Math.min(WIDTH, Math.round((WIDTH * done) / this.stepsPerEpoch));
     const bar = "█".repeat(filled) + "░".repeat(WIDTH - filled);
     this.#write(

@@ -13,7 +13,6 @@ import { ProgressBar } from "./progress.ts";
 /** Prints a run for people, or as JSON lines with `--json`. */
 export class Report {
   readonly #bar?: ProgressBar;
-  #epochFirstStep = 0;
 
   constructor(readonly config: TrainConfig, stepsPerEpoch: number) {
     if (!config.json && Deno.stdout.isTerminal()) {
@@ -47,12 +46,10 @@ export class Report {
     if (this.config.json) {
       return void console.log(JSON.stringify({ ...e, snapshot: e.snapshot ? true : undefined }));
     }
-    if (e.step === this.#epochFirstStep + 1 || !this.#bar) this.#epochFirstStep = e.step - 1;
-    this.#bar?.step(e, this.#epochFirstStep);
+    this.#bar?.step(e);
   }
 
   epoch(e: EpochEvent): void {
-    this.#epochFirstStep = e.step;
     if (this.config.json) return void console.log(JSON.stringify(e));
     this.#bar?.clear();
     console.log(describeEpoch(e, this.config.epochs));
