@@ -13,12 +13,11 @@
  *
  * @example Train on a CSV file for a few epochs
  * ```ts ignore
- * import { csvSamples, Network, scaleFeatures, SGD, train } from "@fullmatrix/backprop";
+ * import { csvSamples, Network, SGD, train } from "@fullmatrix/backprop";
  *
  * const network = new Network({ sizes: [64, 32, 10], activations: ["relu", "softmax"], seed: 1 });
  * const open = async () =>
- *   csvSamples((await Deno.open("data/digits_train.csv")).readable, { classes: 10 })
- *     .pipeThrough(scaleFeatures(1 / 16));
+ *   csvSamples((await Deno.open("data/digits_train.csv")).readable, { classes: 10, scale: 1 / 16 });
  * for await (const e of train({ network, data: open, loss: "cross-entropy", optimizer: new SGD({ learningRate: 0.1 }), epochs: 5 })) {
  *   if (e.type === "epoch") console.log(e.epoch, e.trainLoss);
  * }
@@ -96,7 +95,6 @@ export { perSampleGradients } from "./src/per_sample.ts";
 export { Random } from "./src/random.ts";
 export { type Batch, batches, toBatch } from "./src/streams/batches.ts";
 export type { Sample } from "./src/streams/sample.ts";
-export { scaleFeatures } from "./src/streams/scale.ts";
 export {
   NonFiniteLossError,
   snapshot,

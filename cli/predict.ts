@@ -18,7 +18,6 @@ import {
   DataError,
   decodeModel,
   type Network,
-  scaleFeatures,
   toRows,
 } from "../mod.ts";
 import { openBytes } from "./data.ts";
@@ -73,9 +72,11 @@ async function predict(network: Network, extra: ModelExtra, path: string): Promi
     : extra.classes
     ? { task: "classification", classes: extra.classes, label }
     : { task: "regression", label: [label] };
-  const samples = csvSamples(await openBytes(path), { ...options, source: path }).pipeThrough(
-    scaleFeatures(extra.scale),
-  );
+  const samples = csvSamples(await openBytes(path), {
+    ...options,
+    source: path,
+    scale: extra.scale,
+  });
   const lines = [header(network, extra)];
   for await (const { x } of samples.pipeThrough(batches(256))) {
     const a = network.forward(x);

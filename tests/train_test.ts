@@ -3,20 +3,10 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  csvSamples,
-  type EpochEvent,
-  Network,
-  type Sample,
-  scaleFeatures,
-  SGD,
-  train,
-} from "../mod.ts";
+import { csvSamples, type EpochEvent, Network, type Sample, SGD, train } from "../mod.ts";
 
 const digits = (path: string) => async () =>
-  csvSamples((await Deno.open(path)).readable, { source: path, classes: 10 }).pipeThrough(
-    scaleFeatures(1 / 16),
-  );
+  csvSamples((await Deno.open(path)).readable, { source: path, classes: 10, scale: 1 / 16 });
 
 async function lastEpoch(events: ReadableStream<unknown>): Promise<EpochEvent> {
   let last: EpochEvent | undefined;
