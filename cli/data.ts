@@ -37,9 +37,9 @@ export interface Dataset {
   scale: number;
   /** How the data flows, in words. */
   mode: string;
-  /** Opens the training samples of an epoch (already shuffled in cache mode). */
-  train: (epoch: number) => Promise<ReadableStream<Sample>>;
-  /** The same epochs as ready mini-batches, in cache mode (one stream pull per batch). */
+  /** Stream mode: opens the training samples of an epoch (read from the file again). */
+  train?: (epoch: number) => Promise<ReadableStream<Sample>>;
+  /** Cache mode: an epoch as ready mini-batches, fully shuffled (one stream pull per batch). */
   batches?: (epoch: number, size: number) => ReadableStream<Batch>;
   /** A shuffle buffer for `train()`, in stream mode. */
   shuffle?: { seed: number; bufferSize: number };
@@ -144,16 +144,11 @@ export async function loadData(config: TrainConfig, csv: CsvSamplesOptions): Pro
   };
 }
 
-/** Each epoch from the cache: a full seeded shuffle (or stored order), as samples or as batches. */
-function fromCache(cache: SampleCache, config: TrainConfig): Pick<Dataset, "train" | "batches"> {
-  const seed = (epoch: number) =>
-    config.shuffleBuffer > 0 ? epochSeed(config.seed, epoch) : undefined;
+/** Each epoch from the cache: a full seeded shuffle (or stored order), as ready batches. */
+function fromCache(cache: SampleCache, config: TrainConfig): Pick<Dataset, "batches"> {
   return {
-    train: (epoch) => {
-      const s = seed(epoch);
-      return Promise.resolve(s === undefined ? cache.stream() : cache.shuffled(s));
-    },
-    batches: (epoch, size) => cache.batches(size, seed(epoch)),
+    batches: (epoch, size) =>
+      cache.batches(size, config.shuffleBuffer > 0 ? epochSeed(config.seed, epoch) : undefined),
   };
 }
 
