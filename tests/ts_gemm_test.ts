@@ -12,7 +12,13 @@ import assert from "node:assert/strict";
 import { gemmStrided } from "../src/kernels/ts_gemm.ts";
 import type { DType, FloatArray } from "../src/kernels/types.ts";
 import { Random } from "../src/random.ts";
-import { assertProduct, networkShapes, type Product, strides } from "./helpers/gemm_reference.ts";
+import {
+  assertProduct,
+  fill,
+  networkShapes,
+  type Product,
+  strides,
+} from "./helpers/gemm_reference.ts";
 
 /** `[m, n, k]`: one short of, equal to and past the 3×2 block in each direction, and `k = 0`. */
 const edgeShapes: [number, number, number][] = [
@@ -33,9 +39,7 @@ const edgeShapes: [number, number, number][] = [
 ];
 
 function filled(length: number, dtype: DType, random: Random): FloatArray {
-  const x = dtype === "float64" ? new Float64Array(length) : new Float32Array(length);
-  for (let i = 0; i < length; i++) x[i] = 2 * random.next() - 1;
-  return x;
+  return fill(dtype === "float64" ? new Float64Array(length) : new Float32Array(length), random);
 }
 
 function checkProduct(

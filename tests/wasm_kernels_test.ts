@@ -11,12 +11,18 @@
 
 import assert from "node:assert/strict";
 import { Random } from "../src/random.ts";
-import type { DType, FloatArray } from "../src/kernels/types.ts";
+import type { DType } from "../src/kernels/types.ts";
 import { signedLeb, unsignedLeb } from "../src/kernels/wasm/encoder.ts";
 import { detectFeatures } from "../src/kernels/wasm/features.ts";
 import { createWasmKernels, type WasmKernels } from "../src/kernels/wasm/kernels.ts";
 import { kernelModuleBytes } from "../src/kernels/wasm/module.ts";
-import { assertProduct, networkShapes, type Product, tolerance } from "./helpers/gemm_reference.ts";
+import {
+  assertProduct,
+  fill,
+  networkShapes,
+  type Product,
+  tolerance,
+} from "./helpers/gemm_reference.ts";
 
 const features = detectFeatures();
 const variants = features === "relaxed-simd" ? [true, false] : features ? [false] : [];
@@ -38,9 +44,6 @@ const shapes: [number, number, number][] = [
   [30, 10, 784],
   [10, 30, 10],
 ];
-function fill(a: FloatArray, random: Random): void {
-  for (let i = 0; i < a.length; i++) a[i] = 2 * random.next() - 1;
-}
 
 function checkProduct(
   w: WasmKernels,

@@ -16,6 +16,7 @@
 
 import assert from "node:assert/strict";
 import { Random } from "../src/random.ts";
+import { fill } from "./helpers/gemm_reference.ts";
 import type { DType, FloatArray } from "../src/kernels/types.ts";
 import { detectFeatures } from "../src/kernels/wasm/features.ts";
 import { createWasmKernels, type WasmKernels } from "../src/kernels/wasm/kernels.ts";
@@ -65,10 +66,6 @@ const shapes: Shape[] = [
   [784, 10, 30],
   [30, 784, 10],
 ];
-
-function fill(a: FloatArray, random: Random): void {
-  for (let i = 0; i < a.length; i++) a[i] = 2 * random.next() - 1;
-}
 
 /** The index of the first element whose bits differ, or -1. */
 function firstDifference(x: FloatArray, y: FloatArray): number {

@@ -6,6 +6,7 @@
 
 import assert from "node:assert/strict";
 import type { DType, FloatArray } from "../../src/kernels/types.ts";
+import type { Random } from "../../src/random.ts";
 
 /** Backprop's three products: `W·A`, `Wᵀ·δ`, `δ·Aᵀ`. */
 export type Product = "NN" | "TN" | "NT";
@@ -24,6 +25,12 @@ export function strides(product: Product, m: number, n: number, k: number): numb
   if (product === "NN") return [k, 1, n, 1]; // A is m×k, B is k×n
   if (product === "TN") return [1, m, n, 1]; // A is stored k×m, B is k×n
   return [k, 1, 1, k]; // A is m×k, B is stored n×k
+}
+
+/** Fills `a` with uniform values in [-1, 1) from `random`. */
+export function fill(a: FloatArray, random: Random): FloatArray {
+  for (let i = 0; i < a.length; i++) a[i] = 2 * random.next() - 1;
+  return a;
 }
 
 /** Checks every element of `c` against the loop over `a`, `b` and the `c0` it started from. */
