@@ -56,9 +56,12 @@ export async function openBytes(path: string): Promise<ReadableStream<Uint8Array
   } catch (e) {
     if (e instanceof Deno.errors.NotFound) throw new DataError("no such file", { source: path });
     if (e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied) {
-      throw new DataError(`not allowed to read it (run with --allow-read=${path})`, {
-        source: path,
-      });
+      throw new DataError(
+        "not allowed to read it: name it on the command line (a resumed run too), the only paths the command may read",
+        {
+          source: path,
+        },
+      );
     }
     if (e instanceof Deno.errors.IsADirectory) {
       throw new DataError("is a directory, not a file", { source: path });

@@ -21,13 +21,16 @@ const COMMANDS = {
     script: "train.ts",
     reads: ["--data", "--test", "--idx", "--resume"],
     writes: ["--out", "--resume"],
+    /** The bundled data, read only when no data flag names other data. */
     defaults: [DEFAULT_DATA, "data/digits_test.csv"],
+    dataFlags: ["--data", "--idx"],
   },
   predict: {
     script: "predict.ts",
     reads: ["--model", "--data"],
     writes: ["--output"],
     defaults: [],
+    dataFlags: [],
   },
 } as const;
 
@@ -43,7 +46,8 @@ const V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--max-old-space-size=64";
 
 /**
  * The permission flags for a command line: read what its path flags name
- * (and the defaults it falls back on), write where it writes.
+ * (or the bundled data it falls back on), write where it writes. A resumed run
+ * reads what today's flags name: give `--data` again when it was not the bundled data.
  */
 export function permissionsFor(command: Command, args: readonly string[]): string[] {
   const spec = COMMANDS[command];
@@ -55,8 +59,9 @@ export function permissionsFor(command: Command, args: readonly string[]): strin
       return value === undefined ? [] : [value];
     });
   const writes = values(spec.writes);
+  const defaults = values(spec.dataFlags).length === 0 ? spec.defaults : [];
   // Renaming a finished file into place needs read access to its folder, too.
-  const reads = [...spec.defaults, ...values(spec.reads), ...writes];
+  const reads = [...defaults, ...values(spec.reads), ...writes];
   const flags = [`--allow-read=${unique(reads).join(",")}`];
   if (writes.length > 0) flags.push(`--allow-write=${unique(writes).join(",")}`);
   return flags;

@@ -147,7 +147,12 @@ Deno.test("the train command may read only the paths it is given and write only 
     "3",
   ]);
   assert.deepEqual(perms, [
-    "--allow-read=data/digits_train.csv,data/digits_test.csv,/tmp/in.csv,/tmp/run",
+    "--allow-read=/tmp/in.csv,/tmp/run",
+    "--allow-write=/tmp/run",
+  ]);
+  // Without a data flag it falls back on the bundled data, and may read that alone.
+  assert.deepEqual(permissionsFor("train", ["--out", "/tmp/run"]), [
+    "--allow-read=data/digits_train.csv,data/digits_test.csv,/tmp/run",
     "--allow-write=/tmp/run",
   ]);
   const out = await Deno.makeTempDir();
