@@ -150,9 +150,10 @@ Deno.test("the train command may read only the paths it is given and write only 
     "--allow-read=/tmp/in.csv,/tmp/run",
     "--allow-write=/tmp/run",
   ]);
-  // Without a data flag it falls back on the bundled data, and may read that alone.
+  // Without a data flag it falls back on the bundled data (in the repository), and may read that alone.
+  const repo = new URL("..", import.meta.url).pathname;
   assert.deepEqual(permissionsFor("train", ["--out", "/tmp/run"]), [
-    "--allow-read=data/digits_train.csv,data/digits_test.csv,/tmp/run",
+    `--allow-read=/tmp/run,${repo}data/digits_train.csv,${repo}data/digits_test.csv`,
     "--allow-write=/tmp/run",
   ]);
   const out = await Deno.makeTempDir();
@@ -176,15 +177,19 @@ Deno.test("the train command may read only the paths it is given and write only 
   }
 });
 
-Deno.test("predict may read the model and the data, and write only its --output", () => {
+Deno.test("predict may read the model and the data, and write only its --output (and the temporary file beside it)", () => {
   assert.deepEqual(
-    permissionsFor("predict", ["--model", "runs/1", "--data", "new.csv", "--output", "p.csv"]),
+    permissionsFor(
+      "predict",
+      ["--model", "runs/1", "--data", "new.csv", "--output", "p.csv"],
+      "/u",
+    ),
     [
-      "--allow-read=runs/1,new.csv,p.csv",
-      "--allow-write=p.csv",
+      "--allow-read=/u/runs/1,/u/new.csv,/u/p.csv,/u/p.csv.tmp",
+      "--allow-write=/u/p.csv,/u/p.csv.tmp",
     ],
   );
-  assert.deepEqual(permissionsFor("predict", ["--model", "runs/1", "--data", "new.csv"]), [
-    "--allow-read=runs/1,new.csv",
+  assert.deepEqual(permissionsFor("predict", ["--model", "runs/1", "--data", "new.csv"], "/u"), [
+    "--allow-read=/u/runs/1,/u/new.csv",
   ]);
 });
