@@ -65,6 +65,16 @@ export interface Grants {
  * The grants for a command line whose relative paths resolve against `base` (an absolute
  * folder): what its path flags name, or the bundled data it falls back on.
  * Throws {@linkcode RefusedPath} for a value it will not grant.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { grantsFor } from "./launch.ts";
+ * const grants = grantsFor("train", ["--data", "my.csv", "--out=runs/1"], "/home/me");
+ * assert.deepEqual(grants.read, ["/home/me/my.csv", "/home/me/runs/1"]);
+ * assert.deepEqual(grants.write, ["/home/me/runs/1"]);
+ * assert.throws(() => grantsFor("train", ["--out="], "/home/me"), /an empty value/);
+ * ```
  */
 export function grantsFor(command: CommandName, args: readonly string[], base: string): Grants {
   const grants: Grants = { read: [], write: [], net: [], args: [...args] };
@@ -101,7 +111,16 @@ export function grantsFor(command: CommandName, args: readonly string[], base: s
   };
 }
 
-/** The permission flags of the child for a command line (none for a list that is empty). */
+/**
+ * The permission flags of the child for a command line (none for a list that is empty).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { permissionsFor } from "./launch.ts";
+ * assert.deepEqual(permissionsFor("predict", [], "/home/me"), []);
+ * ```
+ */
 export function permissionsFor(
   command: CommandName,
   args: readonly string[],

@@ -47,7 +47,18 @@ const DATA: PathFlag = {
   paths: itself,
 };
 
-/** The path flags of each command. */
+/**
+ * The path flags of each command.
+ *
+ * @example Predict's output is granted with the temporary file it is written through
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { PATH_FLAGS } from "./sources.ts";
+ * const output = PATH_FLAGS.predict.find((f) => f.flag === "--output")!;
+ * assert.deepEqual(output.paths("/w/p.csv"), ["/w/p.csv", "/w/p.csv.tmp"]);
+ * assert.equal(output.access, "write");
+ * ```
+ */
 export const PATH_FLAGS: Readonly<Record<CommandName, readonly PathFlag[]>> = {
   train: [
     {
@@ -105,7 +116,16 @@ export const PATH_FLAGS: Readonly<Record<CommandName, readonly PathFlag[]>> = {
   ],
 };
 
-/** Whether `value` is a URL that a flag with `url: true` fetches rather than opens. */
+/**
+ * Whether `value` is a URL that a flag with `url: true` fetches rather than opens.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { isUrl } from "./sources.ts";
+ * assert.ok(isUrl("https://example.com/train.csv") && !isUrl("data/https.csv"));
+ * ```
+ */
 export function isUrl(value: string): boolean {
   return /^https?:\/\//i.test(value);
 }

@@ -58,11 +58,12 @@ export interface Architecture {
  *
  * @example Round trip
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeModel, encodeModel, Network } from "@fullmatrix/backprop";
  * const net = new Network({ sizes: [2, 1], activations: "sigmoid", seed: 3 });
  * const { network, extra } = decodeModel(encodeModel(net, { classes: ["no", "yes"] }));
- * console.assert(network.layers[0].W.data[1] === net.layers[0].W.data[1]);
- * console.assert((extra as { classes: string[] }).classes[1] === "yes");
+ * assert.ok(network.layers[0].W.data[1] === net.layers[0].W.data[1]);
+ * assert.ok((extra as { classes: string[] }).classes[1] === "yes");
  * ```
  */
 export function encodeModel(
@@ -82,9 +83,10 @@ export function encodeModel(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeModel, encodeModel, Network } from "@fullmatrix/backprop";
  * const { network } = decodeModel(encodeModel(new Network({ sizes: [3, 2], activations: "tanh" })));
- * console.assert(network.sizes[0] === 3);
+ * assert.ok(network.sizes[0] === 3);
  * ```
  */
 export function decodeModel(
@@ -161,13 +163,14 @@ export interface CheckpointParts {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeCheckpoint, Network, SGD } from "@fullmatrix/backprop";
  * const files = encodeCheckpoint({
  *   network: new Network({ sizes: [2, 1], activations: "sigmoid" }),
  *   optimizer: new SGD({ learningRate: 0.1, momentum: 0.9 }),
  *   progress: { epoch: 1, step: 10, samplesSeen: 100 }, seed: 1, config: {},
  * });
- * console.assert("checkpoint.json" in files && "model.safetensors" in files);
+ * assert.ok("checkpoint.json" in files && "model.safetensors" in files);
  * ```
  */
 export function encodeCheckpoint(parts: CheckpointParts): Record<string, Uint8Array | string> {
@@ -203,13 +206,14 @@ export function encodeCheckpoint(parts: CheckpointParts): Record<string, Uint8Ar
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeCheckpoint, encodeCheckpoint, Network, SGD } from "@fullmatrix/backprop";
  * const network = new Network({ sizes: [2, 1], activations: "sigmoid", seed: 4 });
  * const optimizer = new SGD({ learningRate: 0.1 });
  * const files = encodeCheckpoint({ network, optimizer, progress: { epoch: 2, step: 8, samplesSeen: 64 }, seed: 1, config: {} });
  * const bytes = Object.fromEntries(Object.entries(files).map(([k, v]) => [k, typeof v === "string" ? new TextEncoder().encode(v) : v]));
  * const saved = decodeCheckpoint(bytes);
- * console.assert(saved.info.progress.epoch === 2 && saved.network().layers[0].W.data[0] === network.layers[0].W.data[0]);
+ * assert.ok(saved.info.progress.epoch === 2 && saved.network().layers[0].W.data[0] === network.layers[0].W.data[0]);
  * ```
  */
 export function decodeCheckpoint(files: Record<string, Uint8Array>): {

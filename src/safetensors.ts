@@ -90,10 +90,11 @@ const broken = (reason: string) => new DataError(reason, { source: "safetensors"
  *
  * @example The first bytes
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeSafetensors } from "@fullmatrix/backprop";
  * const bytes = encodeSafetensors({ w: { dtype: "F32", shape: [1], data: new Float32Array([1]) } });
  * const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
- * console.assert(headerLength % 8 === 0 && bytes.length === 8 + headerLength + 4);
+ * assert.ok(headerLength % 8 === 0 && bytes.length === 8 + headerLength + 4);
  * ```
  */
 export function encodeSafetensors(
@@ -136,10 +137,11 @@ export function encodeSafetensors(
  *
  * @example Load weights saved by {@linkcode encodeSafetensors}
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, encodeSafetensors } from "@fullmatrix/backprop";
  * const bytes = encodeSafetensors({ b: { dtype: "F64", shape: [2], data: new Float64Array([0.5, -1]) } });
  * const { tensors } = decodeSafetensors(bytes);
- * console.assert(tensors.b.data[1] === -1 && tensors.b.data instanceof Float64Array);
+ * assert.ok(tensors.b.data[1] === -1 && tensors.b.data instanceof Float64Array);
  * ```
  */
 export function decodeSafetensors(bytes: Uint8Array): Safetensors {
@@ -169,9 +171,10 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Network, networkTensors } from "@fullmatrix/backprop";
  * const tensors = networkTensors(new Network({ sizes: [4, 3, 2], activations: "relu" }));
- * console.assert(tensors["layers.1.W"].shape.join() === "2,3" && tensors["layers.1.b"].shape.join() === "2");
+ * assert.ok(tensors["layers.1.W"].shape.join() === "2,3" && tensors["layers.1.b"].shape.join() === "2");
  * ```
  */
 export function networkTensors(
@@ -195,12 +198,13 @@ export function networkTensors(
  *
  * @example Restore weights
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, encodeSafetensors, loadNetworkTensors, Network, networkTensors } from "@fullmatrix/backprop";
  * const trained = new Network({ sizes: [2, 1], activations: "sigmoid", seed: 1 });
  * const bytes = encodeSafetensors(networkTensors(trained));
  * const fresh = new Network({ sizes: [2, 1], activations: "sigmoid", seed: 2 });
  * loadNetworkTensors(fresh, decodeSafetensors(bytes).tensors);
- * console.assert(fresh.layers[0].W.data[0] === trained.layers[0].W.data[0]);
+ * assert.ok(fresh.layers[0].W.data[0] === trained.layers[0].W.data[0]);
  * ```
  */
 export function loadNetworkTensors(network: Network, tensors: Record<string, Tensor>): void {
