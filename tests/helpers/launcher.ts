@@ -17,7 +17,8 @@ export function spawnTask(args: string[], cwd = REPO): Deno.ChildProcess {
   return new Deno.Command("deno", {
     args: ["task", "--quiet", `--config=${REPO}/deno.json`, ...args],
     cwd,
-    env: { NO_COLOR: "1" },
+    // `deno task` keeps an INIT_CWD it inherits (as from `deno task test`): set it as a fresh shell would.
+    env: { NO_COLOR: "1", INIT_CWD: cwd },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
