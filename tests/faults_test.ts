@@ -1,7 +1,8 @@
 /**
  * Faults and privileges: Ctrl-C saves a checkpoint, SIGKILL at any moment
  * never leaves a broken newest checkpoint, cancelling releases the file, the
- * library needs no permission, and the commands can touch only what they are given.
+ * library needs no permission, and the commands can touch only what they are given (more
+ * in sandbox_test.ts).
  */
 
 import assert from "node:assert/strict";
@@ -175,21 +176,4 @@ Deno.test("the train command may read only the paths it is given and write only 
   } finally {
     await Deno.remove(out, { recursive: true });
   }
-});
-
-Deno.test("predict may read the model and the data, and write only its --output (and the temporary file beside it)", () => {
-  assert.deepEqual(
-    permissionsFor(
-      "predict",
-      ["--model", "runs/1", "--data", "new.csv", "--output", "p.csv"],
-      "/u",
-    ),
-    [
-      "--allow-read=/u/runs/1,/u/new.csv,/u/p.csv,/u/p.csv.tmp",
-      "--allow-write=/u/p.csv,/u/p.csv.tmp",
-    ],
-  );
-  assert.deepEqual(permissionsFor("predict", ["--model", "runs/1", "--data", "new.csv"], "/u"), [
-    "--allow-read=/u/runs/1,/u/new.csv",
-  ]);
 });
