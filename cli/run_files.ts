@@ -73,9 +73,10 @@ export class RunFiles {
     for (const sub of ["", "/checkpoints", "/snapshots"]) await removeTemporaries(`${dir}${sub}`);
     let history: EpochEvent[] = [];
     const log = `${dir}/log.csv`;
-    if (resumeStep === undefined) {
+    if (resumeStep === undefined || !await exists(log)) {
       await writeFileAtomic(log, `${LOG_HEADER}\n`);
-    } else {
+    }
+    if (resumeStep !== undefined) {
       await keepLogUpTo(log, resumeStep);
       history = await readHistory(`${dir}/history.json`);
       history = history.filter((e) => e.step <= resumeStep);

@@ -110,6 +110,7 @@ Deno.test("run folder: the folder given to --resume is the run, wherever it has 
   await using tmp = await tempDir();
   await trainRun(`${tmp.dir}/first`);
   await Deno.rename(`${tmp.dir}/first`, `${tmp.dir}/moved`);
+  await Deno.remove(`${tmp.dir}/moved/log.csv`); // lost too: it is started again
   const { code, stdout, stderr } = await task([
     "train",
     "--resume",
@@ -120,6 +121,9 @@ Deno.test("run folder: the folder given to --resume is the run, wherever it has 
   assert.equal(code, 0, stderr);
   assert.match(stdout, new RegExp(`model written to ${tmp.dir}/moved/model.safetensors`));
   assert.equal(await exists(`${tmp.dir}/first`), false);
+  const log = (await Deno.readTextFile(`${tmp.dir}/moved/log.csv`)).trimEnd().split("\n");
+  assert.deepEqual([log[0], log.length], ["step,epoch,loss,learning_rate", 1 + 45]);
+  assert.match(log[1], /^46,2,/);
 });
 
 Deno.test("run folder: a new run in an --out that holds another asks for --resume or a new folder", async () => {
