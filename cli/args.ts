@@ -7,6 +7,7 @@
 
 import { parseArgs } from "node:util";
 import type { ActivationName, BackendName, LossName, Monitor } from "../mod.ts";
+import { BUNDLED_TEST, BUNDLED_TRAIN } from "./sources.ts";
 
 /** A bad command line; the message names the flag. */
 export class UsageError extends Error {
@@ -104,8 +105,8 @@ Output
 
 const HIDDEN: readonly ActivationName[] = ["sigmoid", "tanh", "relu", "identity"];
 const OUTPUT: readonly ActivationName[] = [...HIDDEN, "softmax"];
-export const DEFAULT_DATA = "data/digits_train.csv";
-const DEFAULT_TEST = "data/digits_test.csv";
+export const DEFAULT_DATA = BUNDLED_TRAIN;
+const DEFAULT_TEST = BUNDLED_TEST;
 
 const OPTIONS = {
   data: { type: "string" },

@@ -4,12 +4,21 @@
  * target (rename is atomic within a file system). A directory of files is
  * written the same way: into a temporary directory that is renamed when whole.
  *
+ * Temporary names end in `.tmp-` and eight hex digits, so that the next start
+ * can tell (with {@linkcode isTemporary}) what a crash left and remove just that.
+ *
  * @module
  */
 
-/** Writes `bytes` (or text) to `path` atomically. */
-export async function writeFileAtomic(path: string, content: Uint8Array | string): Promise<void> {
-  const tmp = `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+/**
+ * Writes `bytes` (or text) to `path` atomically, through `tmp` (by default a fresh
+ * temporary name beside it; a caller allowed to write only two exact paths names the second).
+ */
+export async function writeFileAtomic(
+  path: string,
+  content: Uint8Array | string,
+  tmp: string = temporaryName(path),
+): Promise<void> {
   await writeSynced(tmp, content);
   await Deno.rename(tmp, path);
 }
@@ -19,10 +28,19 @@ export async function writeDirAtomic(
   dir: string,
   files: Record<string, Uint8Array | string>,
 ): Promise<void> {
-  const tmp = `${dir}.tmp-${crypto.randomUUID().slice(0, 8)}`;
+  const tmp = temporaryName(dir);
   await Deno.mkdir(tmp, { recursive: true });
   for (const [name, content] of Object.entries(files)) await writeSynced(`${tmp}/${name}`, content);
   await Deno.rename(tmp, dir);
+}
+
+/** Whether a file name is one of the temporary names written here. */
+export function isTemporary(name: string): boolean {
+  return /\.tmp-[0-9a-f]{8}$/.test(name);
+}
+
+function temporaryName(path: string): string {
+  return `${path}.tmp-${crypto.randomUUID().slice(0, 8)}`;
 }
 
 async function writeSynced(path: string, content: Uint8Array | string): Promise<void> {

@@ -3,38 +3,33 @@
  *
  * Deno fixes a process's permissions when it starts, so the launcher reads the
  * command line first, then starts the real command in a child `deno` allowed
- * to read exactly the data paths it was given and to write only under `--out`
- * (or the predictions file) — nothing else, no network, no environment. The
- * launcher itself may only run `deno`.
+ * to read exactly the paths its flags name (see `sources.ts`), to write only
+ * what it writes, and to reach only the hosts of the URLs it was given — no
+ * environment, no other program. The launcher itself may only run `deno` and
+ * read `INIT_CWD`, the folder `deno task` was started from.
  *
- *     deno run --allow-run=deno cli/launch.ts train --data my.csv --out runs/1
- *       → deno run --allow-read=my.csv,runs/1 --allow-write=runs/1 cli/train.ts …
+ *     deno task train --data my.csv --out runs/1        (run in /home/me)
+ *       → deno run --allow-read=/home/me/my.csv,/home/me/runs/1 --allow-write=/home/me/runs/1
+ *                  cli/train.ts --data /home/me/my.csv --out /home/me/runs/1
+ *
+ * Relative paths resolve against the folder `deno task` was started in (`INIT_CWD`);
+ * the command itself runs in the repository, where the bundled data lies, and is given
+ * absolute paths when the two folders differ (as typed when they are the same).
+ *
+ * Every value is checked before it is granted: an empty one, a comma (Deno's lists
+ * are comma-separated), `/` itself, `/dev`, `/proc` and `/sys` are refused as usage
+ * errors (exit 2), so nothing is ever granted that was not named and checked.
  *
  * @module
  */
 
+import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { DEFAULT_DATA } from "./args.ts";
+import { type CommandName, isUrl, PATH_FLAGS, type PathFlag } from "./sources.ts";
 
-const COMMANDS = {
-  train: {
-    script: "train.ts",
-    reads: ["--data", "--test", "--idx", "--resume"],
-    writes: ["--out", "--resume"],
-    /** The bundled data, read only when no data flag names other data. */
-    defaults: [DEFAULT_DATA, "data/digits_test.csv"],
-    dataFlags: ["--data", "--idx"],
-  },
-  predict: {
-    script: "predict.ts",
-    reads: ["--model", "--data"],
-    writes: ["--output"],
-    defaults: [],
-    dataFlags: [],
-  },
-} as const;
-
-type Command = keyof typeof COMMANDS;
+const SCRIPTS: Record<CommandName, string> = { train: "train.ts", predict: "predict.ts" };
+/** The repository: where the command runs and the bundled data lies. */
+const REPO = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
 /**
  * A small young generation and a capped JS heap make V8 collect the garbage typed arrays of
@@ -44,57 +39,200 @@ type Command = keyof typeof COMMANDS;
  */
 const V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--max-old-space-size=64";
 
-/**
- * The permission flags for a command line: read what its path flags name
- * (or the bundled data it falls back on), write where it writes. A resumed run
- * reads what today's flags name: give `--data` again when it was not the bundled data.
- */
-export function permissionsFor(command: Command, args: readonly string[]): string[] {
-  const spec = COMMANDS[command];
-  const values = (flags: readonly string[]) =>
-    args.flatMap((arg, i) => {
-      const [flag, inline] = arg.split(/=(.*)/s, 2);
-      if (!flags.includes(flag)) return [];
-      const value = inline ?? args[i + 1];
-      return value === undefined ? [] : [value];
-    });
-  const writes = values(spec.writes);
-  const defaults = values(spec.dataFlags).length === 0 ? spec.defaults : [];
-  // Renaming a finished file into place needs read access to its folder, too.
-  const reads = [...defaults, ...values(spec.reads), ...writes];
-  const flags = [`--allow-read=${unique(reads).join(",")}`];
-  if (writes.length > 0) flags.push(`--allow-write=${unique(writes).join(",")}`);
-  return flags;
+/** Signals passed on to the command, which checkpoints and exits 128 + the signal's number. */
+const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
+
+/** Deno grants these only with `--allow-all`, which the launcher never gives. */
+const SPECIAL = /^\/(dev|proc|sys)(\/|$)/;
+
+/** A path flag's value the launcher will not grant; the message says why (exit 2). */
+export class RefusedPath extends Error {
+  override name = "RefusedPath";
 }
 
-function unique(paths: string[]): string[] {
-  return [...new Set(paths.map((p) => p.replace(/\/+$/, "") || "/"))].filter((p) =>
-    !p.includes(",")
-  );
+/**
+ * What a command line may touch: absolute paths to read and write, `host:port`s to reach,
+ * and the command line itself with each path flag's value made absolute.
+ */
+export interface Grants {
+  read: string[];
+  write: string[];
+  net: string[];
+  args: string[];
+}
+
+/**
+ * The grants for a command line whose relative paths resolve against `base` (an absolute
+ * folder): what its path flags name, or the bundled data it falls back on.
+ * Throws {@linkcode RefusedPath} for a value it will not grant.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { grantsFor } from "./launch.ts";
+ * const grants = grantsFor("train", ["--data", "my.csv", "--out=runs/1"], "/home/me");
+ * assert.deepEqual(grants.read, ["/home/me/my.csv", "/home/me/runs/1"]);
+ * assert.deepEqual(grants.write, ["/home/me/runs/1"]);
+ * assert.throws(() => grantsFor("train", ["--out="], "/home/me"), /an empty value/);
+ * ```
+ */
+export function grantsFor(command: CommandName, args: readonly string[], base: string): Grants {
+  const grants: Grants = { read: [], write: [], net: [], args: [...args] };
+  const given = new Map<string, string[]>();
+  for (const { spec, value, at, inline } of pathValues(command, args)) {
+    given.set(spec.flag, [...given.get(spec.flag) ?? [], value]);
+    if (spec.url && isUrl(value)) {
+      grants.net.push(hostOf(spec, value));
+      continue;
+    }
+    const path = checkedPath(spec, value, base);
+    grants.args[at] = inline ? `${spec.flag}=${path}` : path;
+    const paths = spec.paths(path);
+    grants.read.push(...paths);
+    if (spec.access === "write") grants.write.push(...paths);
+  }
+  for (const { bundled } of PATH_FLAGS[command]) {
+    if (bundled && bundled.unless.every((flag) => !given.has(flag))) {
+      grants.read.push(resolve(REPO, bundled.path));
+    }
+  }
+  const [resume, out] = [given.get("--resume")?.at(-1), given.get("--out")?.at(-1)];
+  if (resume !== undefined && out !== undefined && resolve(base, resume) !== resolve(base, out)) {
+    throw new RefusedPath(
+      `--resume ${resume} continues the run in ${resume}, so --out ${out} cannot name another folder: ` +
+        `copy the run first (cp -r ${resume} ${out}) and --resume ${out}, or leave out --out`,
+    );
+  }
+  return {
+    ...grants,
+    read: unique(grants.read),
+    write: unique(grants.write),
+    net: unique(grants.net),
+  };
+}
+
+/**
+ * The permission flags of the child for a command line (none for a list that is empty).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { permissionsFor } from "./launch.ts";
+ * assert.deepEqual(permissionsFor("predict", [], "/home/me"), []);
+ * ```
+ */
+export function permissionsFor(
+  command: CommandName,
+  args: readonly string[],
+  base: string = Deno.cwd(),
+): string[] {
+  return permissionFlags(grantsFor(command, args, base));
+}
+
+function permissionFlags({ read, write, net }: Grants): string[] {
+  return [["--allow-read", read], ["--allow-write", write], ["--allow-net", net]]
+    .filter(([, list]) => list.length > 0)
+    .map(([flag, list]) => `${flag}=${(list as string[]).join(",")}`);
+}
+
+/** Each path flag's value on the command line, as the command's parser will read it. */
+function pathValues(command: CommandName, args: readonly string[]) {
+  const found: { spec: PathFlag; value: string; at: number; inline: boolean }[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const [flag, inline] = args[i].split(/=(.*)/s, 2);
+    const spec = PATH_FLAGS[command].find((s) => s.flag === flag);
+    if (!spec) continue;
+    const value = inline ?? args[++i];
+    // Missing, or another flag where the value belongs: the command's parser says so.
+    if (value === undefined || (inline === undefined && value.startsWith("-"))) continue;
+    found.push({ spec, value, at: i, inline: inline !== undefined });
+  }
+  return found;
+}
+
+function checkedPath(spec: PathFlag, value: string, base: string): string {
+  const refuse = (why: string) => new RefusedPath(`${spec.flag} ${JSON.stringify(value)}: ${why}`);
+  if (value === "") throw refuse(`an empty value names no ${spec.kind}; give the ${spec.name}`);
+  if (isUrl(value)) throw refuse(`the ${spec.name} must be a local ${spec.kind}, not a URL`);
+  const path = resolve(base, value);
+  if (path === "/") throw refuse("refusing to grant the whole file system");
+  if (path.includes(",")) {
+    throw refuse(
+      "a path with a comma cannot be granted (Deno's permission lists are comma-separated); rename it or link to it from a path without one",
+    );
+  }
+  if (SPECIAL.test(path)) {
+    throw refuse(
+      "/dev, /proc and /sys are opened only with --allow-all, which the launcher never grants; save the data to a file (or a FIFO made with mkfifo)",
+    );
+  }
+  return path;
+}
+
+function hostOf(spec: PathFlag, value: string): string {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch (e) {
+    throw new RefusedPath(`${spec.flag} ${JSON.stringify(value)}: not a valid URL`, { cause: e });
+  }
+  return `${url.hostname}:${url.port || (url.protocol === "https:" ? 443 : 80)}`;
+}
+
+function unique(list: string[]): string[] {
+  return [...new Set(list)];
+}
+
+/** The folder relative paths resolve against: where `deno task` was run, else this process's. */
+function userFolder(): string {
+  const env = Deno.permissions.querySync({ name: "env", variable: "INIT_CWD" }).state;
+  const init = env === "granted" ? Deno.env.get("INIT_CWD") : undefined;
+  return init && isAbsolute(init) ? init : Deno.cwd();
 }
 
 async function main([command, ...args]: string[]): Promise<number> {
-  if (!(command in COMMANDS)) {
+  if (!(command in SCRIPTS)) {
     console.error(`usage: launch.ts train|predict [flags]`);
     return 2;
   }
-  const spec = COMMANDS[command as Command];
-  const script = fileURLToPath(new URL(spec.script, import.meta.url));
+  const base = userFolder();
+  let grants: Grants;
+  try {
+    grants = grantsFor(command as CommandName, args, base);
+  } catch (e) {
+    if (!(e instanceof RefusedPath)) throw e;
+    console.error(`error: ${e.message}\n(see --help)`);
+    return 2;
+  }
+  const script = fileURLToPath(new URL(SCRIPTS[command as CommandName], import.meta.url));
   const child = new Deno.Command("deno", {
+    cwd: REPO,
     args: [
       "run",
       "--no-prompt",
       V8_FLAGS,
-      ...permissionsFor(command as Command, args),
+      ...permissionFlags(grants),
       script,
-      ...args,
+      // As typed where the user's folder is the repository, so that messages name them so.
+      ...(base === REPO ? args : grants.args),
     ],
   }).spawn();
-  // Ctrl-C reaches the whole process group; a signal sent to the launcher alone is passed on.
-  const forward = () => child.kill("SIGINT");
-  Deno.addSignalListener("SIGINT", forward);
+  // Ctrl-C reaches the whole process group; a signal sent to the launcher alone (by
+  // `deno task`, `docker stop`, systemd, a closed terminal) is passed on, so that the
+  // command checkpoints and stops instead of training on as an orphan.
+  const forwarders = FORWARDED.map((signal) => {
+    const forward = () => {
+      try {
+        child.kill(signal);
+      } catch {
+        // It has just exited: nothing left to stop.
+      }
+    };
+    Deno.addSignalListener(signal, forward);
+    return () => Deno.removeSignalListener(signal, forward);
+  });
   const { code } = await child.status;
-  Deno.removeSignalListener("SIGINT", forward);
+  forwarders.forEach((stop) => stop());
   return code;
 }
 

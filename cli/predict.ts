@@ -48,10 +48,12 @@ async function main(argv: string[]): Promise<number> {
   const path = values.model.endsWith(".safetensors")
     ? values.model
     : `${values.model}/model.safetensors`;
-  const { network, extra } = decodeModel(await readModel(path));
+  const { network, extra } = readModel(path, await readModelBytes(path));
   const lines = await predict(network, extra as ModelExtra, values.data);
-  if (values.output) await writeFileAtomic(values.output, lines.join("\n") + "\n");
-  else console.log(lines.join("\n"));
+  if (values.output) {
+    // The launcher grants exactly the output and this temporary name beside it.
+    await writeFileAtomic(values.output, lines.join("\n") + "\n", `${values.output}.tmp`);
+  } else console.log(lines.join("\n"));
   return 0;
 }
 
@@ -110,7 +112,17 @@ async function countColumns(path: string): Promise<number> {
   return text.split(/\r?\n/)[0].split(",").length;
 }
 
-async function readModel(path: string): Promise<Uint8Array> {
+/** The model in `bytes`; a bad file is a `DataError` naming it, its cause kept. */
+function readModel(path: string, bytes: Uint8Array): ReturnType<typeof decodeModel> {
+  try {
+    return decodeModel(bytes);
+  } catch (e) {
+    if (!(e instanceof DataError)) throw e;
+    throw new DataError(e.reason, { source: path }, { cause: e });
+  }
+}
+
+async function readModelBytes(path: string): Promise<Uint8Array> {
   try {
     return await Deno.readFile(path);
   } catch (e) {

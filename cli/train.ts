@@ -26,10 +26,10 @@ import {
 import { parseTrainArgs, type TrainConfig, USAGE, UsageError } from "./args.ts";
 import { csvOptions, type Dataset, loadData } from "./data.ts";
 import { formatConfusion, Report } from "./report.ts";
-import { loadNewestCheckpoint, RunFiles } from "./run_files.ts";
+import { loadNewestCheckpoint, RunFiles, savedFlags } from "./run_files.ts";
 
-/** The exit code of a run stopped by Ctrl-C, as shells expect (128 + SIGINT). */
-const INTERRUPTED = 130;
+/** The exit codes of a run stopped by a signal, as shells expect (128 + its number). */
+const STOPPED_BY = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
 
 async function main(argv: string[]): Promise<number> {
   let config = parseTrainArgs(argv);
@@ -37,8 +37,7 @@ async function main(argv: string[]): Promise<number> {
   const resumed = config.resume ? await loadNewestCheckpoint(config.resume) : undefined;
   if (resumed) {
     // The saved flags, then today's: later flags win, so `--epochs 30` extends a run.
-    const saved = (resumed.info.config as { argv: string[] }).argv;
-    argv = [...saved.filter((a) => a !== "--json"), ...argv];
+    argv = [...savedFlags(resumed.argv), ...argv];
     config = parseTrainArgs(argv);
   }
   const data = await loadData(config, await csvOptions(config));
@@ -94,8 +93,13 @@ async function run(
   const files = config.out ? await RunFiles.open(config.out, start?.step) : undefined;
 
   const abort = new AbortController();
-  const onInterrupt = () => abort.abort();
-  Deno.addSignalListener("SIGINT", onInterrupt);
+  let stoppedBy: keyof typeof STOPPED_BY = "SIGINT";
+  const listeners = Object.keys(STOPPED_BY).map((name) => {
+    const signal = name as keyof typeof STOPPED_BY;
+    const stop = () => (stoppedBy = signal, abort.abort());
+    Deno.addSignalListener(signal, stop);
+    return () => Deno.removeSignalListener(signal, stop);
+  });
   const progress: TrainStart = { ...(start ?? { epoch: 0, step: 0, samplesSeen: 0 }) };
   const saveCheckpoint = () =>
     files!.checkpoint(
@@ -151,7 +155,7 @@ async function run(
       } else {
         report.end(event);
         if (event.reason === "aborted") {
-          code = INTERRUPTED;
+          code = STOPPED_BY[stoppedBy];
           // On stderr, so that it shows with --json too.
           const saved = files
             ? `checkpoint written to ${await saveCheckpoint()}`
@@ -164,7 +168,7 @@ async function run(
       }
     }
   } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
+    listeners.forEach((remove) => remove());
   }
   const seconds = (performance.now() - started) / 1000;
   const samplesPerSec = (progress.samplesSeen - (start?.samplesSeen ?? 0)) / seconds;

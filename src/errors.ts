@@ -25,13 +25,17 @@ export class DataError extends Error {
   /** The reason alone, without the place. */
   readonly reason: string;
 
-  /** Makes the error; the message is built from the place and the reason. */
-  constructor(reason: string, where: { source: string; line?: number; column?: number }) {
+  /** Makes the error; the message is built from the place and the reason; `options.cause` is kept. */
+  constructor(
+    reason: string,
+    where: { source: string; line?: number; column?: number },
+    options?: ErrorOptions,
+  ) {
     const line = where.line ?? 0, column = where.column ?? 0;
     const place = line > 0
       ? `${where.source}:${line}${column > 0 ? `:${column}` : ""}`
       : where.source;
-    super(`${place}: ${reason}`);
+    super(`${place}: ${reason}`, options);
     this.name = "DataError";
     this.source = where.source;
     this.line = line;

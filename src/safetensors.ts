@@ -16,6 +16,7 @@
  * @module
  */
 
+import { DataError } from "./errors.ts";
 import type { FloatArray } from "./matrix.ts";
 import type { Layer, Network } from "./network.ts";
 
@@ -66,6 +67,15 @@ export interface Safetensors {
 
 const METADATA = "__metadata__";
 const ELEMENT_BYTES: Record<SafetensorsDType, number> = { F32: 4, F64: 8 };
+/**
+ * The largest header read: a network's header takes about 150 bytes a layer, so 1 MiB holds
+ * some 7,000 layers, and parsing it stays far inside the CLI's 64 MiB heap (a 30 MB header
+ * claiming 200k layers crashed it before this cap).
+ */
+const MAX_HEADER_BYTES = 1 << 20;
+
+/** A broken file: its message reads `safetensors: reason` (the caller names the file). */
+const broken = (reason: string) => new DataError(reason, { source: "safetensors" });
 
 /**
  * The safetensors bytes of `tensors`, laid out in the record's order, with optional
@@ -80,10 +90,11 @@ const ELEMENT_BYTES: Record<SafetensorsDType, number> = { F32: 4, F64: 8 };
  *
  * @example The first bytes
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeSafetensors } from "@fullmatrix/backprop";
  * const bytes = encodeSafetensors({ w: { dtype: "F32", shape: [1], data: new Float32Array([1]) } });
  * const headerLength = Number(new DataView(bytes.buffer).getBigUint64(0, true));
- * console.assert(headerLength % 8 === 0 && bytes.length === 8 + headerLength + 4);
+ * assert.ok(headerLength % 8 === 0 && bytes.length === 8 + headerLength + 4);
  * ```
  */
 export function encodeSafetensors(
@@ -91,7 +102,9 @@ export function encodeSafetensors(
   metadata?: Record<string, string>,
 ): Uint8Array {
   const header: Record<string, unknown> = {};
-  if (metadata && Object.keys(metadata).length > 0) header[METADATA] = checkMetadata(metadata);
+  if (metadata && Object.keys(metadata).length > 0) {
+    header[METADATA] = checkMetadata(metadata, (m) => new TypeError(`safetensors: ${m}`));
+  }
   let offset = 0;
   for (const [name, tensor] of Object.entries(tensors)) {
     const size = checkTensor(name, tensor);
@@ -119,14 +132,16 @@ export function encodeSafetensors(
  * The tensors and metadata of safetensors `bytes`. Everything is checked before use: the
  * header must fit in the file and be a JSON object, each tensor's offsets must lie within
  * the data and match its dtype and shape, and the tensors must cover the data exactly,
- * with no overlap and no gap. Problems throw an `Error` that says what is wrong.
+ * with no overlap and no gap, and the header may take at most 1 MiB. Problems throw a
+ * `DataError` whose message reads `safetensors: …` and says what is wrong.
  *
  * @example Load weights saved by {@linkcode encodeSafetensors}
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, encodeSafetensors } from "@fullmatrix/backprop";
  * const bytes = encodeSafetensors({ b: { dtype: "F64", shape: [2], data: new Float64Array([0.5, -1]) } });
  * const { tensors } = decodeSafetensors(bytes);
- * console.assert(tensors.b.data[1] === -1 && tensors.b.data instanceof Float64Array);
+ * assert.ok(tensors.b.data[1] === -1 && tensors.b.data instanceof Float64Array);
  * ```
  */
 export function decodeSafetensors(bytes: Uint8Array): Safetensors {
@@ -134,7 +149,7 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
   const header = readHeader(bytes, view);
   const dataStart = 8 + Number(view.getBigUint64(0, true));
   const dataLength = bytes.length - dataStart;
-  const metadata = header[METADATA] === undefined ? {} : checkMetadata(header[METADATA]);
+  const metadata = header[METADATA] === undefined ? {} : checkMetadata(header[METADATA], broken);
   const entries = Object.entries(header).filter(([name]) => name !== METADATA)
     .map(([name, entry]) => parseEntry(name, entry, dataLength));
   checkLayout(entries, dataLength);
@@ -156,9 +171,10 @@ export function decodeSafetensors(bytes: Uint8Array): Safetensors {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Network, networkTensors } from "@fullmatrix/backprop";
  * const tensors = networkTensors(new Network({ sizes: [4, 3, 2], activations: "relu" }));
- * console.assert(tensors["layers.1.W"].shape.join() === "2,3" && tensors["layers.1.b"].shape.join() === "2");
+ * assert.ok(tensors["layers.1.W"].shape.join() === "2,3" && tensors["layers.1.b"].shape.join() === "2");
  * ```
  */
 export function networkTensors(
@@ -176,53 +192,80 @@ export function networkTensors(
 
 /**
  * Copies tensors named as by {@linkcode networkTensors} into the network's parameters.
- * Every layer's `W` and `b` must be there with the network's shapes; values of the other
- * float type are converted; other tensors (an optimizer's, say) are ignored.
+ * Every layer's `W` and `b` must be there with the network's shapes and finite values
+ * (else a `DataError`); values of the other float type are converted; other tensors (an
+ * optimizer's, say) are ignored.
  *
  * @example Restore weights
  * ```ts
+ * import assert from "node:assert/strict";
  * import { decodeSafetensors, encodeSafetensors, loadNetworkTensors, Network, networkTensors } from "@fullmatrix/backprop";
  * const trained = new Network({ sizes: [2, 1], activations: "sigmoid", seed: 1 });
  * const bytes = encodeSafetensors(networkTensors(trained));
  * const fresh = new Network({ sizes: [2, 1], activations: "sigmoid", seed: 2 });
  * loadNetworkTensors(fresh, decodeSafetensors(bytes).tensors);
- * console.assert(fresh.layers[0].W.data[0] === trained.layers[0].W.data[0]);
+ * assert.ok(fresh.layers[0].W.data[0] === trained.layers[0].W.data[0]);
  * ```
  */
 export function loadNetworkTensors(network: Network, tensors: Record<string, Tensor>): void {
+  checkNetworkTensors(network.sizes, tensors);
   network.layers.forEach(({ W, b }, l) => {
-    tensorInto(tensors, `layers.${l}.W`, [W.rows, W.cols], W.data);
-    tensorInto(tensors, `layers.${l}.b`, [b.rows], b.data);
+    W.data.set(tensors[`layers.${l}.W`].data);
+    b.data.set(tensors[`layers.${l}.b`].data);
   });
 }
 
-function tensorInto(
+/**
+ * Checks that `tensors` hold every layer of a network of `sizes`, with its shapes and
+ * finite values, before anything is allocated for it; a `DataError` says what is wrong.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { checkNetworkTensors, networkTensors } from "./safetensors.ts";
+ * import { Network } from "./network.ts";
+ * const tensors = networkTensors(new Network({ sizes: [3, 2], activations: "sigmoid" }));
+ * checkNetworkTensors([3, 2], tensors);
+ * assert.throws(() => checkNetworkTensors([3, 5], tensors), /needs \[5,3\]/);
+ * ```
+ */
+export function checkNetworkTensors(
+  sizes: readonly number[],
   tensors: Record<string, Tensor>,
-  name: string,
-  shape: number[],
-  into: FloatArray,
 ): void {
-  const tensor = tensors[name];
-  if (!tensor) throw new Error(`safetensors: no tensor "${name}"`);
-  if (tensor.shape.join() !== shape.join()) {
-    throw new RangeError(
-      `safetensors: "${name}" has shape [${tensor.shape}], the network needs [${shape}]`,
-    );
+  for (let l = 0; l + 1 < sizes.length; l++) {
+    tensorOk(tensors, `layers.${l}.W`, [sizes[l + 1], sizes[l]]);
+    tensorOk(tensors, `layers.${l}.b`, [sizes[l + 1]]);
   }
-  into.set(tensor.data);
+}
+
+function tensorOk(tensors: Record<string, Tensor>, name: string, shape: number[]): void {
+  const tensor = tensors[name];
+  if (!tensor) throw broken(`no tensor "${name}"`);
+  if (tensor.shape.join() !== shape.join()) {
+    throw broken(`"${name}" has shape [${tensor.shape}], the network needs [${shape}]`);
+  }
+  const at = tensor.data.findIndex((v) => !Number.isFinite(v));
+  if (at >= 0) {
+    throw broken(`"${name}" holds ${tensor.data[at]} at element ${at}, not a finite weight`);
+  }
 }
 
 /** Checks a tensor to write and returns its size in bytes. */
 function checkTensor(name: string, { dtype, shape, data }: Tensor): number {
-  if (name === "" || name === METADATA) throw new Error(`safetensors: bad tensor name "${name}"`);
+  if (name === "" || name === METADATA) {
+    throw new TypeError(`safetensors: bad tensor name "${name}"`);
+  }
   const type = { F32: Float32Array, F64: Float64Array }[dtype];
-  if (!type) throw new Error(`safetensors: "${name}" has dtype ${dtype}; supported are F32, F64`);
+  if (!type) {
+    throw new TypeError(`safetensors: "${name}" has dtype ${dtype}; supported are F32, F64`);
+  }
   if (!(data instanceof type)) {
     throw new TypeError(
       `safetensors: "${name}" is ${dtype} but its data is a ${data.constructor.name}`,
     );
   }
-  const count = elements(name, shape);
+  const count = elements(name, shape, (m) => new TypeError(`safetensors: ${m}`));
   if (count !== data.length) {
     throw new RangeError(
       `safetensors: "${name}" has shape [${shape}] (${count} elements) but ${data.length} values`,
@@ -231,20 +274,21 @@ function checkTensor(name: string, { dtype, shape, data }: Tensor): number {
   return count * ELEMENT_BYTES[dtype];
 }
 
+/** Makes the error for a problem: a `DataError` in a file read, a `TypeError` in arguments. */
+type Fail = (reason: string) => Error;
+
 /** The element count of a shape of non-negative integers. */
-function elements(name: string, shape: unknown): number {
+function elements(name: string, shape: unknown, fail: Fail): number {
   if (!Array.isArray(shape) || !shape.every((n) => Number.isSafeInteger(n) && n >= 0)) {
-    throw new Error(
-      `safetensors: "${name}" has shape ${JSON.stringify(shape)}, not a list of sizes`,
-    );
+    throw fail(`"${name}" has shape ${JSON.stringify(shape)}, not a list of sizes`);
   }
   return shape.reduce((a, n) => a * n, 1);
 }
 
-function checkMetadata(metadata: unknown): Record<string, string> {
+function checkMetadata(metadata: unknown, fail: Fail): Record<string, string> {
   const ok = typeof metadata === "object" && metadata !== null && !Array.isArray(metadata) &&
     Object.values(metadata).every((v) => typeof v === "string");
-  if (!ok) throw new Error("safetensors: __metadata__ must map names to strings");
+  if (!ok) throw fail("__metadata__ must map names to strings");
   return { ...metadata as Record<string, string> };
 }
 
@@ -271,13 +315,14 @@ function readData(view: DataView, begin: number, end: number, dtype: Safetensors
 
 function readHeader(bytes: Uint8Array, view: DataView): Record<string, unknown> {
   if (bytes.length < 8) {
-    throw new Error(`safetensors: ${bytes.length} bytes, too short for the 8-byte header length`);
+    throw broken(`${bytes.length} bytes, too short for the 8-byte header length`);
   }
   const length = view.getBigUint64(0, true);
   if (length > BigInt(bytes.length - 8)) {
-    throw new Error(
-      `safetensors: header length ${length} runs past the end of the file (${bytes.length} bytes)`,
-    );
+    throw broken(`header length ${length} runs past the end of the file (${bytes.length} bytes)`);
+  }
+  if (length > MAX_HEADER_BYTES) {
+    throw broken(`header length ${length} is over the limit of ${MAX_HEADER_BYTES} bytes`);
   }
   let header: unknown;
   try {
@@ -286,10 +331,12 @@ function readHeader(bytes: Uint8Array, view: DataView): Record<string, unknown> 
     );
     header = JSON.parse(text);
   } catch (e) {
-    throw new Error(`safetensors: the header is not UTF-8 JSON (${(e as Error).message})`);
+    throw new DataError(`the header is not UTF-8 JSON (${(e as Error).message})`, {
+      source: "safetensors",
+    }, { cause: e });
   }
   if (typeof header !== "object" || header === null || Array.isArray(header)) {
-    throw new Error("safetensors: the header is not a JSON object");
+    throw broken("the header is not a JSON object");
   }
   return header as Record<string, unknown>;
 }
@@ -306,26 +353,18 @@ interface Entry {
 function parseEntry(name: string, entry: unknown, dataLength: number): Entry {
   const { dtype, shape, data_offsets: offsets } = (entry ?? {}) as Record<string, unknown>;
   if (dtype !== "F32" && dtype !== "F64") {
-    throw new Error(
-      `safetensors: "${name}" has dtype ${JSON.stringify(dtype)}; supported are F32, F64`,
-    );
+    throw broken(`"${name}" has dtype ${JSON.stringify(dtype)}; supported are F32, F64`);
   }
-  const size = elements(name, shape) * ELEMENT_BYTES[dtype];
+  const size = elements(name, shape, broken) * ELEMENT_BYTES[dtype];
   if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every(Number.isSafeInteger)) {
-    throw new Error(
-      `safetensors: "${name}" has data_offsets ${JSON.stringify(offsets)}, not [begin, end]`,
-    );
+    throw broken(`"${name}" has data_offsets ${JSON.stringify(offsets)}, not [begin, end]`);
   }
   const [begin, end] = offsets as number[];
   if (!(0 <= begin && begin <= end && end <= dataLength)) {
-    throw new Error(
-      `safetensors: "${name}" has bytes [${begin}, ${end}), outside the data's ${dataLength} bytes`,
-    );
+    throw broken(`"${name}" has bytes [${begin}, ${end}), outside the data's ${dataLength} bytes`);
   }
   if (end - begin !== size) {
-    throw new Error(
-      `safetensors: "${name}" has ${end - begin} bytes, but ${dtype} [${shape}] takes ${size}`,
-    );
+    throw broken(`"${name}" has ${end - begin} bytes, but ${dtype} [${shape}] takes ${size}`);
   }
   return { name, dtype, shape: shape as number[], begin, end };
 }
@@ -337,14 +376,12 @@ function checkLayout(entries: Entry[], dataLength: number): void {
   for (const { name, begin, end } of sorted) {
     if (begin !== expected) {
       const problem = begin < expected ? "overlaps" : "leaves a gap after";
-      throw new Error(`safetensors: "${name}" (bytes ${begin}..${end}) ${problem} ${previous}`);
+      throw broken(`"${name}" (bytes ${begin}..${end}) ${problem} ${previous}`);
     }
     expected = end;
     previous = `"${name}"`;
   }
   if (expected !== dataLength) {
-    throw new Error(
-      `safetensors: ${dataLength - expected} bytes after the last tensor belong to none`,
-    );
+    throw broken(`${dataLength - expected} bytes after the last tensor belong to none`);
   }
 }

@@ -5,6 +5,7 @@
  */
 
 import assert from "node:assert/strict";
+import { DataError } from "../src/errors.ts";
 import { Network } from "../src/network.ts";
 import {
   decodeSafetensors,
@@ -132,7 +133,31 @@ Deno.test("decode: each kind of broken file gets an error that says what is wron
       /__metadata__ must map names to strings/,
     ],
   ];
-  for (const [bytes, message] of cases) assert.throws(() => decodeSafetensors(bytes), message);
+  for (const [bytes, message] of cases) {
+    assert.throws(() => decodeSafetensors(bytes), (e) => {
+      assert.ok(e instanceof DataError, `${message}: a DataError`);
+      assert.match(e.message, /^safetensors: /);
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+  // A header that is not JSON keeps the parser's error as its cause.
+  assert.throws(
+    () => decodeSafetensors(hex("0200000000000000" + "7b7b")),
+    (e) => e instanceof DataError && e.cause instanceof SyntaxError,
+  );
+});
+
+Deno.test("decode: a header over 1 MiB is refused before it is parsed", () => {
+  const name = "x".repeat(1 << 20);
+  const bytes = file({ [name]: entry("F32", [1], 0, 4) }, 4);
+  assert.throws(
+    () => decodeSafetensors(bytes),
+    /header length 1048\d+ is over the limit of 1048576 bytes/,
+  );
+  // Just under the limit is fine.
+  const fits = file({ ["y".repeat((1 << 20) - 100)]: entry("F32", [1], 0, 4) }, 4);
+  assert.equal(Object.keys(decodeSafetensors(fits).tensors).length, 1);
 });
 
 Deno.test("network tensors: named layers.l.W and layers.l.b, loaded back exactly", () => {
@@ -167,4 +192,18 @@ Deno.test("network tensors: a float64 file loads into float32; missing or missha
     () => loadNetworkTensors(narrow, other),
     /"layers.0.W" has shape \[1,3\], the network needs \[1,2\]/,
   );
+});
+
+Deno.test("network tensors: non-finite values are refused and the network is left as it was", () => {
+  const network = new Network({ sizes: [2, 1], activations: "sigmoid", seed: 5 });
+  const before = network.layers[0].W.data.slice();
+  for (const bad of [NaN, Infinity, -Infinity]) {
+    const tensors = networkTensors(new Network({ sizes: [2, 1], activations: "sigmoid" }));
+    tensors["layers.0.b"].data[0] = bad;
+    assert.throws(
+      () => loadNetworkTensors(network, tensors),
+      new RegExp(`"layers.0.b" holds ${bad} at element 0, not a finite weight`),
+    );
+    assert.deepEqual(network.layers[0].W.data, before);
+  }
 });
