@@ -16,7 +16,8 @@
  * @module
  */
 
-import { curvesSvg, decodeCheckpoint, type EpochEvent, type StepEvent } from "../mod.ts";
+import { decodeCheckpoint, type EpochEvent, type StepEvent } from "../mod.ts";
+import { curvesSvg } from "../plot.ts";
 import { writeDirAtomic, writeFileAtomic } from "./files.ts";
 
 const KEEP_CHECKPOINTS = 2;

@@ -31,3 +31,20 @@ Deno.test("no task asks for the network, the environment, FFI, install scripts o
     );
   }
 });
+
+/** The modules `deno info` finds from `entry`, as `kind specifier`. */
+async function graph(entry: string): Promise<string[]> {
+  const out = await new Deno.Command("deno", { args: ["info", "--json", entry] }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const info = JSON.parse(new TextDecoder().decode(out.stdout));
+  return info.modules.map((m: { kind: string; specifier: string }) => `${m.kind} ${m.specifier}`);
+}
+
+Deno.test("the root export pulls no npm package: its graph is the package's own files", async () => {
+  const modules = await graph("mod.ts");
+  assert.ok(modules.length > 10);
+  const foreign = modules.filter((m) => !m.startsWith("esm file://"));
+  assert.deepEqual(foreign, []);
+  // The same check on the plot entry finds d3, so it would catch an npm import in the core.
+  assert.ok((await graph("plot.ts")).some((m) => m.startsWith("npm ")));
+});
