@@ -32,14 +32,7 @@ export { csvSamples, type CsvSamplesOptions, discoverClasses } from "./src/strea
 export { evaluate, type Evaluation } from "./src/evaluate.ts";
 export { argmaxColumns, countCorrect } from "./src/metrics.ts";
 export type { LossName } from "./src/losses.ts";
-export {
-  type DType,
-  type FloatArray,
-  fromRows,
-  type Matrix,
-  toRows,
-  zeros,
-} from "./src/matrix.ts";
+export { type DType, type FloatArray, fromRows, type Matrix, toRows, zeros } from "./src/matrix.ts";
 export {
   type Gradients,
   type Layer,
