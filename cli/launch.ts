@@ -32,6 +32,13 @@ const COMMANDS = {
     defaults: [],
     dataFlags: [],
   },
+  export: {
+    script: "export.ts",
+    reads: ["--model"],
+    writes: ["--onnx"],
+    defaults: [],
+    dataFlags: [],
+  },
 } as const;
 
 type Command = keyof typeof COMMANDS;
