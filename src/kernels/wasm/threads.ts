@@ -226,7 +226,7 @@ interface PoolSettings {
 
 /** The workers, the control block they watch, and the caller's share of the work. */
 class Pool {
-  readonly #control = new Int32Array(new SharedArrayBuffer(Control.ints * 4));
+  readonly #control: Int32Array;
   readonly #gemms: Gemm[];
   readonly #scratch: number;
   readonly #caller: RunGemm;
@@ -236,6 +236,10 @@ class Pool {
   #lost: unknown;
 
   constructor(parts: KernelParts, settings: PoolSettings) {
+    // Shared only when there are workers: a page without isolation has no SharedArrayBuffer.
+    const bytes = Control.ints * 4;
+    const shared = parts.scratches.length > 1;
+    this.#control = new Int32Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     this.#gemms = [parts.exports.f32.gemm, parts.exports.f64.gemm];
     this.#scratch = parts.scratches[0];
     this.#caller = runOnCaller(parts);
