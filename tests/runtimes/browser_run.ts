@@ -23,6 +23,7 @@ const files = {
   "/page.js": here("page.js"),
   "/worker.js": here("worker.js"),
   "/train_digits.js": here("train_digits.js"),
+  "/demo/model.js": "demo/model.js",
   "/lib.js": Deno.args[0],
   "/digits_train.csv": "data/digits_train.csv",
   "/digits_test.csv": "data/digits_test.csv",
