@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { csvSamples, encodeModel, fromRows, Network, type Sample } from "../mod.ts";
+import { csvSamples, decodeModel, fromRows, Network, type Sample } from "../mod.ts";
 import { type OnnxPreprocessing, toOnnx } from "../onnx.ts";
 
 /** The first `count` rows of the digits' test set, raw (0..16). */
@@ -153,25 +153,26 @@ if (!hasOnnx) {
   );
 }
 
-Deno.test("onnx: deno task export writes the model folder's network with its scale baked in", async () => {
+Deno.test("onnx: deno task export turns a model of deno task train into ONNX, its scale baked in", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const [network] = networks;
-    await Deno.writeFile(
-      `${dir}/model.safetensors`,
-      encodeModel(network, { scale: 1 / 16, classes: ["0"] }),
-    );
-    const run = (...args: string[]) =>
+    const task = (...args: string[]) =>
       new Deno.Command("deno", {
-        args: ["task", "--quiet", "export", ...args],
+        args: ["task", "--quiet", ...args],
         env: { NO_COLOR: "1" },
         stdout: "piped",
         stderr: "piped",
       }).output();
-    const done = await run("--model", dir, "--onnx", `${dir}/digits.onnx`);
+    const trained = await task("train", "--epochs", "2", "--out", `${dir}/run`);
+    assert.equal(trained.code, 0, new TextDecoder().decode(trained.stderr));
+    const run = (...args: string[]) => task("export", ...args);
+    const done = await run("--model", `${dir}/run`, "--onnx", `${dir}/digits.onnx`);
     assert.equal(done.code, 0, new TextDecoder().decode(done.stderr));
+    const { network, extra } = decodeModel(await Deno.readFile(`${dir}/run/model.safetensors`));
+    const { scale } = extra as { scale: number };
+    assert.equal(scale, 1 / 16);
     const [got] = await runOnnx([await Deno.readFile(`${dir}/digits.onnx`)], raw);
-    assert.ok(maxDifference(got, ours(network, raw.map((r) => r.map((v) => v / 16)))) <= 1e-5);
+    assert.ok(maxDifference(got, ours(network, raw.map((r) => r.map((v) => v * scale)))) <= 1e-5);
 
     const usage = await run("--model", dir);
     assert.equal(usage.code, 2);
