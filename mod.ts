@@ -11,6 +11,11 @@
  *
  *     bytes → csvSamples → batches(M) → TrainStream → step events
  *
+ * This entry is the core and depends on no npm package; it runs in Deno, Node
+ * and browsers (`network.kernels` says which kernels and threads run there).
+ * Optional parts are entries of their own: `@fullmatrix/backprop/plot`
+ * (learning curves as SVG, with d3) and `@fullmatrix/backprop/onnx` (export).
+ *
  * @example Train on a CSV file for a few epochs
  * ```ts ignore
  * import { csvSamples, Network, SGD, train } from "@fullmatrix/backprop";
