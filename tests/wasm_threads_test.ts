@@ -316,3 +316,39 @@ Deno.test({
     assert.match(new TextDecoder().decode(stdout).trim(), /^wasm-(relaxed-)?simd$/);
   },
 });
+
+Deno.test("wasm threads: a worker that fails to start fails the next product, its error the cause", async () => {
+  // A Worker whose first message lacks the module: instantiating it throws inside the worker.
+  const RealWorker = globalThis.Worker;
+  globalThis.Worker = class extends RealWorker {
+    override postMessage(message: Record<string, unknown>) {
+      super.postMessage({ ...message, module: null });
+    }
+  } as typeof Worker;
+  let w: ThreadedKernels | undefined;
+  try {
+    w = createThreadedKernels({ threads: 2, minWork: 0 });
+  } finally {
+    globalThis.Worker = RealWorker;
+  }
+  if (!w) return;
+  try {
+    const a = w.alloc(64 * 64, "float32").fill(1), c = w.alloc(64 * 64, "float32");
+    let error: Error | undefined;
+    // Until the worker's error event arrives, the caller runs every band itself, correctly.
+    for (let tries = 0; !error && tries < 200; tries++) {
+      try {
+        w.gemmNN(64, 64, 64, a, a, c);
+        assert.equal(c[4095], 64);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      } catch (e) {
+        error = e as Error;
+      }
+    }
+    assert.ok(error, "the worker's failure never surfaced");
+    assert.equal(error.message, "wasm gemm: a worker thread failed");
+    assert.match(String((error.cause as Error)?.message ?? error.cause), /WebAssembly\.Instance/);
+  } finally {
+    w.close();
+  }
+});
