@@ -11,6 +11,11 @@
  *
  *     bytes → csvSamples → batches(M) → TrainStream → step events
  *
+ * This entry is the core and depends on no npm package; it runs in Deno, Node
+ * and browsers (`network.kernels` says which kernels and threads run there).
+ * Optional parts are entries of their own: `@fullmatrix/backprop/plot`
+ * (learning curves as SVG, with d3) and `@fullmatrix/backprop/onnx` (export).
+ *
  * @example Train on a CSV file for a few epochs
  * ```ts ignore
  * import { csvSamples, Network, SGD, train } from "@fullmatrix/backprop";
@@ -26,30 +31,13 @@
  * @module
  */
 
-export { type Activation, type ActivationName, activations } from "./src/activations.ts";
+export type { ActivationName } from "./src/activations.ts";
 export { DataError } from "./src/errors.ts";
 export { csvSamples, type CsvSamplesOptions, discoverClasses } from "./src/streams/csv_samples.ts";
 export { evaluate, type Evaluation } from "./src/evaluate.ts";
 export { argmaxColumns, countCorrect } from "./src/metrics.ts";
-export { type Loss, losses, type LossName } from "./src/losses.ts";
-export {
-  addColumn,
-  clone,
-  column,
-  type DType,
-  dtypeOf,
-  type FloatArray,
-  fromRows,
-  hadamard,
-  matmul,
-  matmulNT,
-  matmulTN,
-  type Matrix,
-  rowSums,
-  toRows,
-  zeros,
-  zerosLike,
-} from "./src/matrix.ts";
+export type { LossName } from "./src/losses.ts";
+export { type DType, type FloatArray, fromRows, type Matrix, toRows, zeros } from "./src/matrix.ts";
 export {
   type Gradients,
   type Layer,
@@ -76,7 +64,7 @@ export {
   stepLR,
   type StepLROptions,
 } from "./src/schedules.ts";
-export { epochSeed, SampleCache, shuffleBuffer, shuffleInPlace } from "./src/streams/shuffle.ts";
+export { epochSeed, SampleCache, shuffleBuffer } from "./src/streams/shuffle.ts";
 export {
   type SplitOptions,
   splitValidation,
@@ -90,10 +78,8 @@ export {
   type Monitor,
 } from "./src/early_stopping.ts";
 export type { BackendName } from "./src/kernels/backend.ts";
-export { type CurvePoint, curvesSvg } from "./src/plot.ts";
 export { perSampleGradients } from "./src/per_sample.ts";
-export { Random } from "./src/random.ts";
-export { type Batch, batches, toBatch } from "./src/streams/batches.ts";
+export { type Batch, batches } from "./src/streams/batches.ts";
 export type { Sample } from "./src/streams/sample.ts";
 export {
   NonFiniteLossError,

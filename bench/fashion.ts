@@ -24,19 +24,17 @@ import {
   csvSamples,
   idxSamples,
   type LossName,
-  matmul,
-  matmulNT,
-  matmulTN,
   type Matrix,
   Network,
   perSampleGradients,
   type Sample,
   SampleCache,
   SGD,
-  toBatch,
   train,
   type TrainOptions,
 } from "../mod.ts";
+import { matmul, matmulNT, matmulTN } from "../src/matrix.ts";
+import { toBatch } from "../src/streams/batches.ts";
 import { storageFor } from "../src/kernels/backend.ts";
 
 const DIR = "/usr/share/datasets/fashion-mnist";

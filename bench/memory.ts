@@ -11,7 +11,7 @@
  * @module
  */
 
-import { Random } from "../mod.ts";
+import { Random } from "../src/random.ts";
 
 const SIZES_GB = [0.2, 2];
 const json = Deno.args.includes("--json");

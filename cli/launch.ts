@@ -27,7 +27,11 @@ import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type CommandName, isUrl, PATH_FLAGS, type PathFlag } from "./sources.ts";
 
-const SCRIPTS: Record<CommandName, string> = { train: "train.ts", predict: "predict.ts" };
+const SCRIPTS: Record<CommandName, string> = {
+  train: "train.ts",
+  predict: "predict.ts",
+  export: "export.ts",
+};
 /** The repository: where the command runs and the bundled data lies. */
 const REPO = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
@@ -192,7 +196,7 @@ function userFolder(): string {
 
 async function main([command, ...args]: string[]): Promise<number> {
   if (!(command in SCRIPTS)) {
-    console.error(`usage: launch.ts train|predict [flags]`);
+    console.error(`usage: launch.ts train|predict|export [flags]`);
     return 2;
   }
   const base = userFolder();

@@ -21,7 +21,8 @@
  * @module
  */
 
-import { curvesSvg, DataError, decodeCheckpoint, type EpochEvent, type StepEvent } from "../mod.ts";
+import { DataError, decodeCheckpoint, type EpochEvent, type StepEvent } from "../mod.ts";
+import { curvesSvg } from "../plot.ts";
 import { UsageError } from "./args.ts";
 import { isTemporary, writeDirAtomic, writeFileAtomic } from "./files.ts";
 

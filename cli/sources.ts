@@ -11,7 +11,7 @@
  */
 
 /** The commands the launcher starts. */
-export type CommandName = "train" | "predict";
+export type CommandName = "train" | "predict" | "export";
 
 /** One path flag of a command. */
 export interface PathFlag {
@@ -113,6 +113,17 @@ export const PATH_FLAGS: Readonly<Record<CommandName, readonly PathFlag[]>> = {
       url: false,
       paths: (path) => [path, `${path}.tmp`],
     },
+  ],
+  export: [
+    {
+      flag: "--model",
+      name: "model",
+      kind: "file or folder",
+      access: "read",
+      url: false,
+      paths: itself,
+    },
+    { flag: "--onnx", name: "ONNX file", kind: "file", access: "write", url: false, paths: itself },
   ],
 };
 

@@ -28,7 +28,8 @@ export type ActivationName = "sigmoid" | "tanh" | "relu" | "identity" | "softmax
  *
  * @example
  * ```ts
- * import { activations, fromRows, zeros } from "@fullmatrix/backprop";
+ * import { activations } from "./activations.ts";
+ * import { fromRows, zeros } from "@fullmatrix/backprop";
  * const a = activations.relu.forward(fromRows([[-1, 2]]), zeros(1, 2));
  * console.assert(a.data[0] === 0 && a.data[1] === 2);
  * ```
@@ -96,7 +97,8 @@ function softmaxBackward(_z: Matrix, a: Matrix, gradA: Matrix, out: Matrix): Mat
  *
  * @example
  * ```ts
- * import { activations, fromRows, zeros } from "@fullmatrix/backprop";
+ * import { activations } from "./activations.ts";
+ * import { fromRows, zeros } from "@fullmatrix/backprop";
  * const a = activations.sigmoid.forward(fromRows([[0]]), zeros(1, 1));
  * console.assert(a.data[0] === 0.5);
  * ```

@@ -10,6 +10,7 @@ import type { Matrix } from "./matrix.ts";
 import { argmaxColumns } from "./metrics.ts";
 import type { Network } from "./network.ts";
 import { batches } from "./streams/batches.ts";
+import { readAll } from "./streams/_portable.ts";
 import type { Sample } from "./streams/sample.ts";
 
 /**
@@ -59,7 +60,7 @@ export async function evaluate(
   const k = network.sizes[network.sizes.length - 1];
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let total = 0, count = 0, squared = 0, absolute = 0;
-  for await (const { x, y } of samples.pipeThrough(batches(batchSize))) {
+  for await (const { x, y } of readAll(samples.pipeThrough(batches(batchSize)))) {
     const a = network.forward(x);
     total += losses[loss].value(a, y) * x.cols;
     count += x.cols;

@@ -23,7 +23,8 @@ export type LossName = "quadratic" | "cross-entropy";
  *
  * @example
  * ```ts
- * import { fromRows, losses } from "@fullmatrix/backprop";
+ * import { fromRows } from "@fullmatrix/backprop";
+ * import { losses } from "./losses.ts";
  * const c = losses.quadratic.value(fromRows([[1, 3]]), fromRows([[0, 1]]));
  * console.assert(c === (1 + 4) / 2 / 2);
  * ```
@@ -78,7 +79,8 @@ const crossEntropy: Loss = {
  *
  * @example
  * ```ts
- * import { fromRows, losses } from "@fullmatrix/backprop";
+ * import { fromRows } from "@fullmatrix/backprop";
+ * import { losses } from "./losses.ts";
  * const c = losses["cross-entropy"].value(fromRows([[0.5], [0.5]]), fromRows([[1], [0]]));
  * console.assert(Math.abs(c - Math.LN2) < 1e-7);
  * ```

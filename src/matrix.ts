@@ -60,7 +60,7 @@ export function zeros(rows: number, cols: number, dtype: DType = "float32"): Mat
  *
  * @example
  * ```ts
- * import { fromRows, zerosLike } from "@fullmatrix/backprop";
+ * import { fromRows, zerosLike } from "./matrix.ts";
  * const z = zerosLike(fromRows([[1, 2]], "float64"), 3, 1);
  * console.assert(z.data instanceof Float64Array && z.rows === 3);
  * ```
@@ -115,7 +115,7 @@ export function toRows(m: Matrix): number[][] {
  *
  * @example
  * ```ts
- * import { dtypeOf, zeros } from "@fullmatrix/backprop";
+ * import { dtypeOf, zeros } from "./matrix.ts";
  * console.assert(dtypeOf(zeros(1, 1)) === "float32");
  * ```
  */
@@ -128,7 +128,7 @@ export function dtypeOf(m: Matrix): DType {
  *
  * @example
  * ```ts
- * import { clone, fromRows } from "@fullmatrix/backprop";
+ * import { clone, fromRows } from "./matrix.ts";
  * const a = fromRows([[1]]), b = clone(a);
  * b.data[0] = 2;
  * console.assert(a.data[0] === 1);
@@ -143,7 +143,7 @@ export function clone(m: Matrix): Matrix {
  *
  * @example
  * ```ts
- * import { fromRows, matmul } from "@fullmatrix/backprop";
+ * import { fromRows, matmul } from "./matrix.ts";
  * const c = matmul(fromRows([[1, 2]]), fromRows([[3], [4]]));
  * console.assert(c.data[0] === 11);
  * ```
@@ -161,7 +161,7 @@ export function matmul(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.rows, 
  *
  * @example
  * ```ts
- * import { fromRows, matmulTN } from "@fullmatrix/backprop";
+ * import { fromRows, matmulTN } from "./matrix.ts";
  * const c = matmulTN(fromRows([[1, 2]]), fromRows([[3]])); // [1;2]·[3]
  * console.assert(c.rows === 2 && c.data[1] === 6);
  * ```
@@ -179,7 +179,7 @@ export function matmulTN(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.cols
  *
  * @example
  * ```ts
- * import { fromRows, matmulNT } from "@fullmatrix/backprop";
+ * import { fromRows, matmulNT } from "./matrix.ts";
  * const c = matmulNT(fromRows([[1, 2]]), fromRows([[3, 4]]));
  * console.assert(c.data[0] === 11);
  * ```
@@ -213,7 +213,7 @@ function checkProduct(
  *
  * @example
  * ```ts
- * import { addColumn, fromRows } from "@fullmatrix/backprop";
+ * import { addColumn, fromRows } from "./matrix.ts";
  * const z = addColumn(fromRows([[1, 2], [3, 4]]), fromRows([[10], [20]]));
  * console.assert(z.data[1] === 12 && z.data[2] === 23);
  * ```
@@ -235,7 +235,7 @@ export function addColumn(z: Matrix, b: Matrix): Matrix {
  *
  * @example
  * ```ts
- * import { fromRows, rowSums } from "@fullmatrix/backprop";
+ * import { fromRows, rowSums } from "./matrix.ts";
  * console.assert(rowSums(fromRows([[1, 2], [3, 4]])).data[1] === 7);
  * ```
  */
@@ -254,7 +254,7 @@ export function rowSums(m: Matrix, out: Matrix = zerosLike(m, m.rows, 1)): Matri
  *
  * @example
  * ```ts
- * import { fromRows, hadamard } from "@fullmatrix/backprop";
+ * import { fromRows, hadamard } from "./matrix.ts";
  * console.assert(hadamard(fromRows([[2, 3]]), fromRows([[4, 5]])).data[1] === 15);
  * ```
  */
@@ -272,7 +272,7 @@ export function hadamard(a: Matrix, b: Matrix, out: Matrix = a): Matrix {
  *
  * @example
  * ```ts
- * import { column, fromRows } from "@fullmatrix/backprop";
+ * import { column, fromRows } from "./matrix.ts";
  * console.assert(column(fromRows([[1, 2], [3, 4]]), 1).data[1] === 4);
  * ```
  */

@@ -21,7 +21,7 @@ import { line } from "d3-shape";
  *
  * @example
  * ```ts
- * import type { CurvePoint } from "@fullmatrix/backprop";
+ * import type { CurvePoint } from "@fullmatrix/backprop/plot";
  * const point: CurvePoint = { epoch: 1, trainLoss: 0.9, validationLoss: 1.1, validationAccuracy: 0.62 };
  * ```
  */
@@ -89,7 +89,7 @@ const MARGIN = { top: 56, right: 16, bottom: 44, left: 60 };
  *
  * @example Write the curves of a run next to its model
  * ```ts
- * import { curvesSvg } from "@fullmatrix/backprop";
+ * import { curvesSvg } from "@fullmatrix/backprop/plot";
  * const svg = curvesSvg([
  *   { epoch: 1, trainLoss: 1.2, validationLoss: 1.3, trainAccuracy: 0.55, validationAccuracy: 0.5 },
  *   { epoch: 2, trainLoss: 0.7, validationLoss: 0.9, trainAccuracy: 0.75, validationAccuracy: 0.7 },

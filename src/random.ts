@@ -13,7 +13,7 @@
  *
  * @example Two generators with one seed give one sequence
  * ```ts
- * import { Random } from "@fullmatrix/backprop";
+ * import { Random } from "./random.ts";
  * const a = new Random(42), b = new Random(42);
  * console.assert(a.next() === b.next());
  * ```

@@ -19,6 +19,7 @@ import type { LossName } from "./losses.ts";
 import type { Network } from "./network.ts";
 import type { Optimizer } from "./optimizers.ts";
 import { type Batch, batches } from "./streams/batches.ts";
+import { readAll, streamOf } from "./streams/_portable.ts";
 import type { Sample } from "./streams/sample.ts";
 import { epochSeed, shuffleBuffer } from "./streams/shuffle.ts";
 import { NonFiniteLossError, type StepEvent, TrainStream } from "./streams/train_stream.ts";
@@ -193,7 +194,7 @@ export interface TrainOptions {
  * ```
  */
 export function train(options: TrainOptions): ReadableStream<TrainEvent> {
-  return ReadableStream.from(run(options));
+  return streamOf(run(options));
 }
 
 async function* run(options: TrainOptions): AsyncGenerator<TrainEvent> {
@@ -210,7 +211,7 @@ async function* run(options: TrainOptions): AsyncGenerator<TrainEvent> {
     const epoch = done + 1;
     const summary = new EpochSummary();
     try {
-      for await (const event of await steps(options, epoch, step, samplesSeen, skip)) {
+      for await (const event of readAll(await steps(options, epoch, step, samplesSeen, skip))) {
         summary.add(event);
         ({ step, samplesSeen } = event);
         yield event;

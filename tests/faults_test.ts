@@ -8,7 +8,8 @@
 import assert from "node:assert/strict";
 import { permissionsFor } from "../cli/launch.ts";
 import { loadNewestCheckpoint } from "../cli/run_files.ts";
-import { csvSamples, Network, Random, SGD, train } from "../mod.ts";
+import { csvSamples, Network, SGD, train } from "../mod.ts";
+import { Random } from "../src/random.ts";
 
 const text = new TextDecoder();
 

@@ -13,11 +13,11 @@ import {
   type Matrix,
   Network,
   perSampleGradients,
-  Random,
   SGD,
   toRows,
   zeros,
 } from "../mod.ts";
+import { Random } from "../src/random.ts";
 
 /** A random batch: inputs in [-1, 1], targets one-hot (classification) or in [0, 1]. */
 function batch(

@@ -26,13 +26,8 @@ import {
   type ThreadedKernelOptions,
   type ThreadedKernels,
 } from "../src/kernels/wasm/threads.ts";
-import {
-  bandJob,
-  Control,
-  type GemmJob,
-  runBands,
-  workerSource,
-} from "../src/kernels/wasm/worker_source.ts";
+import { bandJob, COLUMN_BYTES, type GemmJob } from "../src/kernels/wasm/bands.ts";
+import { Control, failureText, runBands, workerSource } from "../src/kernels/wasm/worker_source.ts";
 
 type Product = "NN" | "TN" | "NT";
 type Shape = [number, number, number];
@@ -197,7 +192,7 @@ Deno.test("wasm threads: a memory that grows under a running worker", async () =
 Deno.test("wasm threads: bands cover C once, columns in whole units", () => {
   const random = new Random(3);
   for (let trial = 0; trial < 200; trial++) {
-    const f64 = trial % 2, bytes = f64 ? 8 : 4, unit = Control.columnBytes / bytes;
+    const f64 = trial % 2, bytes = f64 ? 8 : 4, unit = COLUMN_BYTES / bytes;
     const m = 1 + Math.floor(random.next() * 300), n = 1 + Math.floor(random.next() * 300);
     const bands = 2 + Math.floor(random.next() * 4), byColumns = trial % 4 >= 2;
     const job: GemmJob = {
@@ -236,10 +231,30 @@ Deno.test("wasm threads: a band that throws is marked failed and still counted",
   const fails = () => {
     throw new Error("no");
   };
-  runBands(control, [fails, fails], 0);
+  const own = runBands(control, [fails, fails], 0);
   assert.equal(control[Control.done], 2);
   assert.equal(control[Control.failed], 1);
   assert.ok(control[Control.left] <= 0);
+  // The error is kept: as itself on this thread, as its text for the caller on another.
+  assert.equal((own as Error).message, "no");
+  assert.equal(failureText(control), "Error: no");
+});
+
+Deno.test("wasm threads: a band that fails on a worker fails the product with the worker's error", () => {
+  // Operands past the end of the memory make the module trap: on every thread, in every band.
+  const w = createThreadedKernels({ threads: 2, minWork: 0 });
+  if (!w) return;
+  try {
+    const a = w.alloc(64 * 64, "float32"), c = w.alloc(64 * 64, "float32");
+    const past = new Float32Array(w.alloc(1, "float32").buffer, 0, 64 * 64);
+    Object.defineProperty(past, "byteOffset", { value: 1 << 30 });
+    assert.throws(
+      () => w.gemmNN(64, 64, 64, a, past, c),
+      (e: Error) => e.message.includes("band of the product failed") && e.cause !== undefined,
+    );
+  } finally {
+    w.close();
+  }
 });
 
 Deno.test("wasm threads: the worker source is one self-contained script", () => {
@@ -279,4 +294,61 @@ Deno.test({
     assert.equal(code, 0, new TextDecoder().decode(stderr));
     assert.equal(text, "64 64");
   },
+});
+
+Deno.test({
+  name: "wasm threads: where no Worker exists a network asked for 2 threads runs and says 1",
+  ignore: !mayRunDeno,
+  async fn() {
+    const script = `
+      delete globalThis.Worker;
+      const { Network } = await import("./mod.ts");
+      const net = new Network({ sizes: [2, 2], activations: "sigmoid", threads: 2, backend: "wasm" });
+      console.log(net.kernels);
+      net.close();
+    `;
+    const { code, stdout, stderr } = await new Deno.Command("deno", {
+      args: ["eval", "--no-check", script],
+      cwd: new URL("..", import.meta.url),
+      signal: AbortSignal.timeout(30_000),
+    }).output();
+    assert.equal(code, 0, new TextDecoder().decode(stderr));
+    assert.match(new TextDecoder().decode(stdout).trim(), /^wasm-(relaxed-)?simd$/);
+  },
+});
+
+Deno.test("wasm threads: a worker that fails to start fails the next product, its error the cause", async () => {
+  // A Worker whose first message lacks the module: instantiating it throws inside the worker.
+  const RealWorker = globalThis.Worker;
+  globalThis.Worker = class extends RealWorker {
+    override postMessage(message: Record<string, unknown>) {
+      super.postMessage({ ...message, module: null });
+    }
+  } as typeof Worker;
+  let w: ThreadedKernels | undefined;
+  try {
+    w = createThreadedKernels({ threads: 2, minWork: 0 });
+  } finally {
+    globalThis.Worker = RealWorker;
+  }
+  if (!w) return;
+  try {
+    const a = w.alloc(64 * 64, "float32").fill(1), c = w.alloc(64 * 64, "float32");
+    let error: Error | undefined;
+    // Until the worker's error event arrives, the caller runs every band itself, correctly.
+    for (let tries = 0; !error && tries < 200; tries++) {
+      try {
+        w.gemmNN(64, 64, 64, a, a, c);
+        assert.equal(c[4095], 64);
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      } catch (e) {
+        error = e as Error;
+      }
+    }
+    assert.ok(error, "the worker's failure never surfaced");
+    assert.equal(error.message, "wasm gemm: a worker thread failed");
+    assert.match(String((error.cause as Error)?.message ?? error.cause), /WebAssembly\.Instance/);
+  } finally {
+    w.close();
+  }
 });

@@ -64,8 +64,10 @@ export function storageFor(name: BackendName, threads = 1): Storage {
     }
     return typescript;
   }
+  // The threads that run, not those asked for: where threads cannot run there is one.
+  const running = (kernels as { threads?: number }).threads ?? 1;
   return {
-    kernels: `wasm-${kernels.features}${threads > 1 ? ` ×${threads} threads` : ""}`,
+    kernels: `wasm-${kernels.features}${running > 1 ? ` ×${running} threads` : ""}`,
     close: () => kernels.close?.(),
     alloc(length, dtype) {
       const array = kernels.alloc(length, dtype);

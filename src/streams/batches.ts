@@ -88,7 +88,7 @@ function firstColumns(m: Matrix, n: number): Matrix {
  *
  * @example
  * ```ts
- * import { toBatch } from "@fullmatrix/backprop";
+ * import { toBatch } from "./batches.ts";
  * const b = toBatch([{ x: new Float32Array([1, 2]), y: new Float32Array([3]) }]);
  * console.assert(b.x.rows === 2 && b.x.cols === 1);
  * ```

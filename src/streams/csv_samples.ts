@@ -14,6 +14,7 @@
 import { DataError } from "../errors.ts";
 import type { DType, FloatArray } from "../kernels/types.ts";
 import type { Sample } from "./sample.ts";
+import { readAll } from "./_portable.ts";
 
 /** How {@linkcode csvSamples} reads a CSV. */
 export interface CsvSamplesOptions {
@@ -102,7 +103,7 @@ export async function discoverClasses(
 ): Promise<string[]> {
   const seen = new Map<string, number>();
   const parser = new CsvParser(configure(options, { kind: "discover", seen }));
-  for await (const _sample of sampleStream(input, parser)) {
+  for await (const _sample of readAll(sampleStream(input, parser))) {
     // Only the labels matter; the parser collects them.
   }
   return sortLabels(seen);

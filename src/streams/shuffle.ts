@@ -41,7 +41,8 @@ export function epochSeed(seed: number, epoch: number): number {
  *
  * @example
  * ```ts
- * import { Random, shuffleInPlace } from "@fullmatrix/backprop";
+ * import { Random } from "../random.ts";
+ * import { shuffleInPlace } from "./shuffle.ts";
  * const order = shuffleInPlace([0, 1, 2, 3], new Random(1));
  * console.assert(order.length === 4 && new Set(order).size === 4);
  * ```

@@ -10,13 +10,9 @@
  * {@linkcode DEFAULT_SPIN_MICROS}) in case another follows, as it does in a
  * training step, and only then sleeps.
  *
- * **Splitting.** `C` is cut into one band per thread, of rows or of columns;
- * the calling thread runs a band too (see `worker_source.ts` for how bands are
- * claimed). Each element of `C` is still summed by one thread in the same
- * order and in the same kind of tile, so the result is bit-identical to the
- * single-threaded one, whatever the thread count and whoever runs which band.
- * `δ·Aᵀ` is split by columns, so that each thread packs only its own panels
- * of `B`; the others by whichever of rows and columns has more tiles.
+ * **Splitting.** `C` is cut into one band per thread, of rows or of columns
+ * (`bands.ts`, bit-identical to one thread); the calling thread runs a band
+ * too (see `worker_source.ts` for how bands are claimed).
  *
  * **Small products** run on the calling thread: below
  * {@linkcode DEFAULT_MIN_WORK} multiply-adds (`m·n·k`) meeting costs more than
@@ -33,11 +29,23 @@
  * asks the workers to return before it terminates them: Deno (2.9) cannot end
  * a worker that is spinning or in `Atomics.wait`, and its process then hangs at exit.
  *
+ * **Where threads cannot run** the kernels run on the calling thread alone,
+ * and {@linkcode ThreadedKernels.threads} says 1: without `Worker` (Node has
+ * only `node:worker_threads`, whose workers the browser-shaped worker source
+ * does not fit), without `SharedArrayBuffer` or cross-origin isolation (a
+ * browser page without COOP/COEP headers), or where `Atomics.wait` is not
+ * allowed on the calling thread (a browser's main thread), since the caller
+ * sleeps in it while workers finish their bands. This is decided when the
+ * kernels are made, never halfway through training.
+ *
+ * **Errors.** A band that throws on a worker fails the product with the
+ * worker's error text as the cause; a worker that fails to start fails the
+ * next product with its error as the cause.
+ *
  * **Busy machines.** Two threads need two idle cores. When other processes
  * want them too, a worker can be descheduled in the middle of its band, and
  * the caller then waits for it for a time slice (milliseconds): on a loaded
- * machine, `threads: 1` is faster. Browsers forbid `Atomics.wait` on their
- * main thread, so there these kernels must be used from a worker.
+ * machine, `threads: 1` is faster.
  *
  * @module
  */
@@ -51,10 +59,11 @@ import {
   type WasmKernels,
 } from "./kernels.ts";
 import { exportName, kernelModule } from "./module.ts";
+import { type GemmJob, splitJob } from "./bands.ts";
 import {
   Control,
+  failureText,
   type Gemm,
-  type GemmJob,
   runBands,
   waitWhileEqual,
   workerSource,
@@ -69,8 +78,9 @@ import {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DEFAULT_MIN_WORK } from "./threads.ts";
- * console.assert(10 * 64 * 64 < DEFAULT_MIN_WORK && DEFAULT_MIN_WORK <= 64 * 64 * 32);
+ * assert.ok(10 * 64 * 64 < DEFAULT_MIN_WORK && DEFAULT_MIN_WORK <= 64 * 64 * 32);
  * ```
  */
 export const DEFAULT_MIN_WORK = 131072;
@@ -82,8 +92,11 @@ export const DEFAULT_MIN_WORK = 131072;
  *
  * @example Workers that sleep sooner, for a machine shared with other work
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createThreadedKernels, DEFAULT_SPIN_MICROS } from "./threads.ts";
- * createThreadedKernels({ spinMicros: DEFAULT_SPIN_MICROS / 4 })?.close();
+ * const wasm = createThreadedKernels({ threads: 2, spinMicros: DEFAULT_SPIN_MICROS / 4 });
+ * assert.equal(wasm?.threads, 2);
+ * wasm?.close();
  * ```
  */
 export const DEFAULT_SPIN_MICROS = 200;
@@ -118,11 +131,12 @@ export interface ThreadedKernels extends WasmKernels {
 
 /**
  * Kernels whose products run on `threads` threads, or `undefined` when the
- * engine has no WebAssembly SIMD. Where there are no workers or no
- * `SharedArrayBuffer`, they run on one.
+ * engine has no WebAssembly SIMD. Where threads cannot run (see
+ * {@linkcode threadsAvailable}), they run on one.
  *
  * @example Same surface as `createWasmKernels`, and `close` when done
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createThreadedKernels } from "./threads.ts";
  * const wasm = createThreadedKernels({ threads: 2 });
  * if (wasm) {
@@ -130,7 +144,7 @@ export interface ThreadedKernels extends WasmKernels {
  *   const z = wasm.alloc(128 * 64, "float32");
  *   w.fill(1), a.fill(0.5);
  *   wasm.gemmNN(128, 64, 784, w, a, z);
- *   console.assert(z.every((x) => x === 392));
+ *   assert.ok(z.every((x) => x === 392));
  *   wasm.close();
  * }
  * ```
@@ -153,14 +167,38 @@ export function createThreadedKernels(
   return new Threaded(parts, pool);
 }
 
-/** The threads to use: as asked (checked), else two where the machine has them; one without workers. */
+/** The threads to use: as asked (checked), else two where the machine has them; one where threads cannot run. */
 function threadCount(asked: number | undefined): number {
   if (asked !== undefined && !(Number.isInteger(asked) && asked >= 1)) {
     throw new RangeError(`threads must be a positive integer, not ${asked}`);
   }
-  const canThread = typeof Worker === "function" && typeof SharedArrayBuffer === "function";
-  if (!canThread) return 1;
+  if (!threadsAvailable()) return 1;
   return asked ?? Math.min(2, navigator.hardwareConcurrency || 1);
+}
+
+/**
+ * Whether products can be shared with workers here: `Worker` and
+ * `SharedArrayBuffer` exist, the context is cross-origin isolated where the
+ * runtime has that notion (browsers), and this thread may block in
+ * `Atomics.wait` (a browser's main thread may not: it throws).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { threadsAvailable } from "./threads.ts";
+ * assert.equal(threadsAvailable(), typeof Worker === "function"); // true in Deno
+ * ```
+ */
+export function threadsAvailable(): boolean {
+  if (typeof Worker !== "function" || typeof SharedArrayBuffer !== "function") return false;
+  if ((globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated === false) return false;
+  try {
+    // Returns "not-equal" at once where waiting is allowed; throws a TypeError where it is not.
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false; // the answer is "no": there is nothing to report
+  }
 }
 
 class Threaded extends Kernels implements ThreadedKernels {
@@ -186,28 +224,32 @@ interface PoolSettings {
   spinMs: number;
 }
 
-/** How a product is cut. */
-interface Split {
-  bands: number;
-  byColumns: boolean;
-}
-
 /** The workers, the control block they watch, and the caller's share of the work. */
 class Pool {
-  readonly #control = new Int32Array(new SharedArrayBuffer(Control.ints * 4));
+  readonly #control: Int32Array;
   readonly #gemms: Gemm[];
   readonly #scratch: number;
   readonly #caller: RunGemm;
   readonly #settings: PoolSettings;
   readonly #workers: Worker[];
+  /** The error of a worker that failed outside a band (at start, say): it fails the next product. */
+  #lost: unknown;
 
   constructor(parts: KernelParts, settings: PoolSettings) {
+    // Shared only when there are workers: a page without isolation has no SharedArrayBuffer.
+    const bytes = Control.ints * 4;
+    const shared = parts.scratches.length > 1;
+    this.#control = new Int32Array(shared ? new SharedArrayBuffer(bytes) : new ArrayBuffer(bytes));
     this.#gemms = [parts.exports.f32.gemm, parts.exports.f64.gemm];
     this.#scratch = parts.scratches[0];
     this.#caller = runOnCaller(parts);
     this.#settings = settings;
     this.#workers = parts.scratches.slice(1).map((scratch) =>
-      startWorker(parts, { control: this.#control.buffer, scratch, spinMs: settings.spinMs })
+      startWorker(
+        parts,
+        { control: this.#control.buffer, scratch, spinMs: settings.spinMs },
+        (error) => (this.#lost ??= error),
+      )
     );
   }
 
@@ -217,11 +259,14 @@ class Pool {
 
   /** Runs `job`: on the caller when it is small, else in bands on every thread. */
   run(job: GemmJob): void {
-    const split = this.#split(job);
+    if (this.#lost !== undefined) {
+      throw new Error("wasm gemm: a worker thread failed", { cause: this.#lost });
+    }
+    const split = splitJob(job, this.threads, this.#settings.minWork);
     if (!split) return this.#caller(job);
-    this.#post(job, split);
-    runBands(this.#control, this.#gemms, this.#scratch);
-    this.#awaitBands(split.bands);
+    this.#post(job, split.bands, split.byColumns);
+    const own = runBands(this.#control, this.#gemms, this.#scratch);
+    this.#awaitBands(split.bands, own);
   }
 
   /** Stops the workers: they return first, since Deno cannot end a worker that runs JavaScript. */
@@ -234,20 +279,8 @@ class Pool {
     this.#workers.length = 0;
   }
 
-  /** The bands `job` is cut into, or `undefined` when it is too small to share. */
-  #split(job: GemmJob): Split | undefined {
-    if (this.threads < 2 || job.m * job.n * job.k < this.#settings.minWork) return undefined;
-    const elementBytes = job.f64 ? 8 : 4;
-    const columnUnits = Math.ceil(job.n / (Control.columnBytes / elementBytes));
-    // By columns when B is packed, so that no thread packs what another does,
-    // or when C has more column units than 6-row tiles (few rows split badly).
-    const byColumns = job.sbj !== elementBytes || columnUnits * 6 >= job.m;
-    const bands = Math.min(this.threads, byColumns ? columnUnits : job.m);
-    return bands < 2 ? undefined : { bands, byColumns };
-  }
-
   /** Writes `job` into the control block, opens it for claims, and wakes the workers. */
-  #post(job: GemmJob, { bands, byColumns }: Split): void {
+  #post(job: GemmJob, bands: number, byColumns: boolean): void {
     // No other thread reads or writes these between jobs: the last one's bands are all done.
     const control = this.#control;
     Control.fields.forEach((field, i) => (control[Control.job + i] = job[field]));
@@ -259,13 +292,18 @@ class Pool {
     Atomics.notify(control, Control.seq);
   }
 
-  /** Waits until every band of the job is done; throws if one failed. */
-  #awaitBands(bands: number): void {
+  /**
+   * Waits until every band of the job is done; throws if one failed, with the
+   * caller's own error (`own`) as the cause, or else the failing worker's text.
+   */
+  #awaitBands(bands: number, own: unknown): void {
     const control = this.#control;
     for (let done; (done = Atomics.load(control, Control.done)) !== bands;) {
       waitWhileEqual(control, Control.done, done, this.#settings.spinMs);
     }
-    if (control[Control.failed]) throw new Error("wasm gemm: a band of the product failed");
+    if (!control[Control.failed]) return;
+    const cause = own ?? new Error(`on a worker: ${failureText(control)}`);
+    throw new Error("wasm gemm: a band of the product failed", { cause });
   }
 }
 
@@ -279,12 +317,22 @@ interface WorkerInit {
 /** The blob URL of the worker's source, made once: a worker may load it any time after it starts. */
 let workerUrl: string | undefined;
 
-/** A worker over `parts`' memory, from generated source: no file, so no permission. */
-function startWorker(parts: KernelParts, init: WorkerInit): Worker {
+/**
+ * A worker over `parts`' memory, from generated source: no file, so no
+ * permission. An error that escapes the worker goes to `onFailure` (and the
+ * next product fails with it), not to the process, which it would end.
+ */
+function startWorker(
+  parts: KernelParts,
+  init: WorkerInit,
+  onFailure: (error: unknown) => void,
+): Worker {
   workerUrl ??= URL.createObjectURL(new Blob([workerSource()], { type: "text/javascript" }));
   const worker = new Worker(workerUrl, { type: "module" });
-  // A worker that fails leaves its bands to the caller; its error must not end the process.
-  worker.onerror = (event) => event.preventDefault();
+  worker.onerror = (event) => {
+    event.preventDefault();
+    onFailure(event.error ?? new Error(event.message));
+  };
   worker.postMessage({
     ...init,
     module: kernelModule(parts.features === "relaxed-simd", true),

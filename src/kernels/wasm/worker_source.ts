@@ -1,9 +1,9 @@
 /**
  * The code of a threaded product, which runs both in the workers and on the calling thread.
  *
- * A threaded product is a *job* written into a control block of Int32s in a
- * `SharedArrayBuffer`: the operands as the module's `gemm` takes them, and the
- * number of *bands* (contiguous rows, or columns, of `C`) it is cut into. Each
+ * A threaded product is a *job* (see `bands.ts`) written into a control block
+ * of Int32s in a `SharedArrayBuffer`: the operands as the module's `gemm` takes
+ * them, and the number of *bands* it is cut into. Each
  * thread, the caller included, claims bands from an atomic counter until none is
  * left, runs them, and counts them done; the caller then waits for the count.
  * Claiming rather than assigning bands means that a worker that is asleep,
@@ -12,59 +12,23 @@
  *
  * The worker is made from source text, so that no file has to be read and the
  * library needs no permission: {@linkcode workerSource} joins the text of the
- * functions here. Each of them must therefore be self-contained: it may use its
- * parameters, the other functions of the worker, {@linkcode Control} and
- * globals, and nothing imported. The caller runs the very same functions, so a
+ * functions here and of `bandJob`. Each of them must therefore be
+ * self-contained: it may use its parameters, the other functions of the
+ * worker, {@linkcode Control}, `COLUMN_BYTES` and globals, and nothing imported. The caller runs the very same functions, so a
  * band gives the same bits whichever thread runs it. (A bundler that renames
- * `Control` would break the worker; the functions themselves are joined under
- * whatever names they have.)
+ * `Control` or `COLUMN_BYTES` would break the worker; the functions themselves
+ * are joined under whatever names they have.)
  *
  * @module
  */
 
-import { PACK_BYTES_PER_K } from "./gemm.ts";
+import { bandJob, COLUMN_BYTES, type GemmJob } from "./bands.ts";
 import type { PrecisionExports } from "./module.ts";
 
-export type { PrecisionExports };
+export type { GemmJob, PrecisionExports };
 
 /** The module's product of one precision (see `gemm.ts`). */
 export type Gemm = PrecisionExports["gemm"];
-
-/**
- * A product in the module's terms: pointers and strides in bytes, sizes in
- * elements. The fields are Int32s so that a job fits the control block; an
- * offset past 2 GiB reads back negative, which is the same i32 to wasm.
- */
-export interface GemmJob {
-  /** 1 for float64, 0 for float32: the index of the precision's `gemm`. */
-  f64: number;
-  /** Rows of `C`. */
-  m: number;
-  /** Columns of `C`. */
-  n: number;
-  /** The dimension summed over. */
-  k: number;
-  /** Where `A(0, 0)` is. */
-  pa: number;
-  /** From `A(i, p)` to `A(i + 1, p)`. */
-  sai: number;
-  /** From `A(i, p)` to `A(i, p + 1)`. */
-  sap: number;
-  /** Where `B(0, 0)` is. */
-  pb: number;
-  /** From `B(p, j)` to `B(p + 1, j)`. */
-  sbp: number;
-  /** From `B(p, j)` to `B(p, j + 1)`: one element unless `B` must be packed. */
-  sbj: number;
-  /** Where `C(0, 0)` is. */
-  pc: number;
-  /** From one row of `C` to the next. */
-  ldc: number;
-  /** 1 to add to `C` rather than overwrite it. */
-  acc: number;
-  /** `k` per call of `gemm`: all of `k`, or what the packing scratch holds when `B` is packed. */
-  chunk: number;
-}
 
 /** The fields of a job in the control block, in order. */
 const JOB_FIELDS = [
@@ -89,9 +53,10 @@ const JOB_FIELDS = [
  *
  * @example The block a pool allocates
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Control } from "./worker_source.ts";
  * const control = new Int32Array(new SharedArrayBuffer(Control.ints * 4));
- * console.assert(control.length === Control.job + Control.fields.length);
+ * assert.equal(control.length, Control.message + 1 + Control.messageUnits);
  * ```
  */
 export const Control = {
@@ -112,15 +77,12 @@ export const Control = {
   /** The job's fields, in the order of {@linkcode Control.fields}, from this index on. */
   job: 7,
   fields: JOB_FIELDS,
+  /** Where a worker's error is written, as its length and UTF-16 code units, from this index on. */
+  message: 7 + JOB_FIELDS.length,
+  /** Code units of an error message that the block keeps. */
+  messageUnits: 200,
   /** Int32s in the block. */
-  ints: 7 + JOB_FIELDS.length,
-  /**
-   * Column bands start at multiples of this many bytes of a row of `C`: whole
-   * full-width tiles, so that every column lands in the same kind of tile
-   * (vector or scalar, which may round differently) as when one thread does it
-   * all, and at least a cache line, so that threads do not write the same line.
-   */
-  columnBytes: Math.ceil(64 / PACK_BYTES_PER_K) * PACK_BYTES_PER_K,
+  ints: 7 + JOB_FIELDS.length + 1 + 200,
 };
 
 /**
@@ -129,12 +91,15 @@ export const Control = {
  *
  * @example `C = A·B` for 1×1 matrices at byte offsets 0, 4 and 8
  * ```ts
+ * import assert from "node:assert/strict";
  * import { runGemm } from "./worker_source.ts";
- * const gemm = (...args: number[]) => console.assert(args[2] === 1 && args[11] === 0);
+ * const calls: number[][] = [];
+ * const gemm = (...args: number[]) => void calls.push(args);
  * runGemm(gemm, {
  *   f64: 0, m: 1, n: 1, k: 1, pa: 0, sai: 4, sap: 4, pb: 4, sbp: 4, sbj: 4,
  *   pc: 8, ldc: 4, acc: 0, chunk: 1,
  * }, 0);
+ * assert.deepEqual(calls, [[1, 1, 1, 0, 4, 4, 4, 4, 4, 8, 4, 0, 0]]);
  * ```
  */
 export function runGemm(gemm: Gemm, job: GemmJob, scratch: number): void {
@@ -148,39 +113,15 @@ export function runGemm(gemm: Gemm, job: GemmJob, scratch: number): void {
 }
 
 /**
- * Band `band` of `bands` of `job`: a contiguous share of its rows, or of its
- * columns in units of {@linkcode Control.columnBytes}, as a job of its own.
- *
- * @example The second half of the rows of a 4×2 `C`
- * ```ts
- * import { bandJob } from "./worker_source.ts";
- * const job = {
- *   f64: 0, m: 4, n: 2, k: 3, pa: 0, sai: 12, sap: 4, pb: 64, sbp: 8, sbj: 4,
- *   pc: 128, ldc: 8, acc: 0, chunk: 3,
- * };
- * const half = bandJob(job, 1, 2, false);
- * console.assert(half.m === 2 && half.pa === 24 && half.pc === 144);
- * ```
- */
-export function bandJob(job: GemmJob, band: number, bands: number, byColumns: boolean): GemmJob {
-  const bytes = job.f64 ? 8 : 4, unit = byColumns ? Control.columnBytes / bytes : 1;
-  const total = byColumns ? job.n : job.m, units = Math.ceil(total / unit);
-  const start = (b: number) => Math.min(total, Math.floor((units * b) / bands) * unit);
-  const from = start(band), size = start(band + 1) - from;
-  return byColumns
-    ? { ...job, n: size, pb: job.pb + from * job.sbj, pc: job.pc + from * bytes }
-    : { ...job, m: size, pa: job.pa + from * job.sai, pc: job.pc + from * job.ldc };
-}
-
-/**
  * The job in the control block.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Control, readJob } from "./worker_source.ts";
  * const control = new Int32Array(Control.ints);
  * control[Control.job + Control.fields.indexOf("k")] = 7;
- * console.assert(readJob(control).k === 7);
+ * assert.equal(readJob(control).k, 7);
  * ```
  */
 export function readJob(control: Int32Array): GemmJob {
@@ -193,28 +134,61 @@ export function readJob(control: Int32Array): GemmJob {
 /**
  * Claims bands of the current job until none is left, runs each with the
  * `gemms` of this thread (`[f32, f64]`) and its `scratch`, and counts it done.
- * A band that throws is marked failed and still counted, so the caller never waits forever.
+ * A band that throws is marked failed and still counted, so the caller never
+ * waits forever; the first failure of the job writes its error's text into
+ * the block (see {@linkcode failureText}), since an error object cannot cross
+ * threads through shared memory. Returns the first error thrown on this thread.
  *
  * @example With no job posted there is nothing to claim
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Control, runBands } from "./worker_source.ts";
  * const control = new Int32Array(new SharedArrayBuffer(Control.ints * 4));
- * runBands(control, [], 0);
- * console.assert(control[Control.done] === 0);
+ * assert.equal(runBands(control, [], 0), undefined);
+ * assert.equal(control[Control.done], 0);
  * ```
  */
-export function runBands(control: Int32Array, gemms: readonly Gemm[], scratch: number): void {
+export function runBands(control: Int32Array, gemms: readonly Gemm[], scratch: number): unknown {
+  let failure: unknown;
   for (let left; (left = Atomics.sub(control, Control.left, 1)) > 0;) {
     // A claim that succeeded saw the job opened, after its fields were written.
     try {
       const job = readJob(control), byColumns = control[Control.byColumns] === 1;
       runGemm(gemms[job.f64], bandJob(job, left - 1, control[Control.bands], byColumns), scratch);
-    } catch {
-      Atomics.store(control, Control.failed, 1);
+    } catch (error) {
+      failure ??= error;
+      if (Atomics.compareExchange(control, Control.failed, 0, 1) === 0) {
+        const text = String(error).slice(0, Control.messageUnits);
+        control[Control.message] = text.length;
+        for (let i = 0; i < text.length; i++) control[Control.message + 1 + i] = text.charCodeAt(i);
+      }
     }
+    // Sequentially consistent: the caller that sees the count sees the message too.
     Atomics.add(control, Control.done, 1);
     Atomics.notify(control, Control.done);
   }
+  return failure;
+}
+
+/**
+ * The text of the error that failed the job, as {@linkcode runBands} wrote it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { Control, failureText, runBands } from "./worker_source.ts";
+ * const control = new Int32Array(new SharedArrayBuffer(Control.ints * 4));
+ * control[Control.left] = control[Control.bands] = 1;
+ * runBands(control, [() => { throw new RangeError("out of bounds"); }], 0);
+ * assert.equal(failureText(control), "RangeError: out of bounds");
+ * ```
+ */
+export function failureText(control: Int32Array): string {
+  const units = control.subarray(
+    Control.message + 1,
+    Control.message + 1 + control[Control.message],
+  );
+  return String.fromCharCode(...units);
 }
 
 /**
@@ -267,18 +241,21 @@ function workerMain(): void {
 }
 
 /**
- * The worker's source: {@linkcode Control} and the functions above as text, then a call of its body.
+ * The worker's source: {@linkcode Control}, `COLUMN_BYTES` and the functions above and
+ * `bandJob` as text, then a call of its body.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { workerSource } from "./worker_source.ts";
- * console.assert(workerSource().includes("function runBands("));
+ * assert.ok(workerSource().includes("function bandJob("));
  * ```
  */
 export function workerSource(): string {
   const functions = [runGemm, bandJob, readJob, runBands, waitWhileEqual];
   return [
     `const Control = ${JSON.stringify(Control)};`,
+    `const COLUMN_BYTES = ${COLUMN_BYTES};`,
     ...functions.map(String),
     `(${workerMain})();`,
   ].join("\n");
