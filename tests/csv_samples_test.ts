@@ -246,7 +246,7 @@ Deno.test("error: a row with too few or too many fields, even where a field of i
   await rejectsWith("a,b,c\n1,2,0\n4,5\n", { classes: 2 }, 3, 3, "row has 2 fields, expected 3");
   await rejectsWith("1,2,0\n4,5,1,1\n", { classes: 2 }, 2, 4, "row has 4 fields, expected 3");
   await rejectsWith("1,2,0\n4,5,1,\n", { classes: 2 }, 2, 4, "row has 4 fields, expected 3");
-  await rejectsWith('1,2,0\n"4\n",5,1\n', { classes: 2 }, 2, 1, 'not a number: "4\n"');
+  await rejectsWith('1,2,0\n"4\n",5,1\n', { classes: 2 }, 2, 1, 'not a number: "4\\n"');
 });
 
 Deno.test("error: a field that is not a number, or not a finite one, or empty", async () => {
@@ -323,7 +323,7 @@ Deno.test("error: the line is the physical line, counting line breaks inside quo
   const text = 'a,label\r\n\r\n"1",0\r\n"multi\nline",0\n\n2,1\n3,x\n';
   await assert.rejects(parse(text, { classes: ["0", "1"], label: "label" }), (e) => {
     assert.ok(e instanceof DataError);
-    assert.equal(e.message, '<stream>:4:1: not a number: "multi\nline"');
+    assert.equal(e.message, '<stream>:4:1: not a number: "multi\\nline"');
     return true;
   });
   const classes = ["0", "two\nlines"];
@@ -433,7 +433,7 @@ Deno.test("errors: the samples before a DataError arrive, then the error, once; 
   await assert.rejects(reader.read(), (e) => e === error);
 });
 
-Deno.test("errors: an input error reaches the consumer as it is", async () => {
+Deno.test("errors: an input error reaches the consumer as a DataError naming the line reached, with its cause", async () => {
   const broken = new Error("disk on fire");
   let pulls = 0;
   const input = new ReadableStream<Uint8Array>({
@@ -445,7 +445,12 @@ Deno.test("errors: an input error reaches the consumer as it is", async () => {
   const reader = csvSamples(input, { classes: 2 }).getReader();
   assert.equal((await reader.read()).value!.x[0], 1);
   assert.equal((await reader.read()).value!.x[0], 2);
-  await assert.rejects(reader.read(), (e) => e === broken);
+  await assert.rejects(reader.read(), (e) => {
+    assert.ok(e instanceof DataError);
+    assert.equal(e.message, "<stream>: reading failed after line 2: disk on fire");
+    assert.equal(e.cause, broken);
+    return true;
+  });
 });
 
 Deno.test("a file: a header, CRLF endings and text classes", async () => {
