@@ -76,7 +76,8 @@ export {
   stepLR,
   type StepLROptions,
 } from "./src/schedules.ts";
-export { epochSeed, SampleCache, shuffleBuffer, shuffleInPlace } from "./src/streams/shuffle.ts";
+export { epochSeed, shuffleBuffer, shuffleInPlace } from "./src/streams/shuffle.ts";
+export { SampleCache } from "./src/streams/sample_cache.ts";
 export {
   type SplitOptions,
   splitValidation,

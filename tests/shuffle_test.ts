@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { batches } from "../src/streams/batches.ts";
 import type { Sample } from "../src/streams/sample.ts";
-import { epochSeed, SampleCache, shuffleBuffer } from "../src/streams/shuffle.ts";
+import { epochSeed, shuffleBuffer } from "../src/streams/shuffle.ts";
+import { SampleCache } from "../src/streams/sample_cache.ts";
 import { splitValidation } from "../src/validation_split.ts";
 
 /** Sample `i`: x = [i, −i], y one-hot of class `i % classes`. */
@@ -114,7 +115,7 @@ Deno.test("SampleCache: copies samples in, keeping their element type", () => {
   assert.deepEqual([...cache.get(0).x], [1, 2]);
   assert.throws(
     () => cache.add({ x: new Float64Array(3), y: new Float64Array(1) }),
-    /sample 1 has 3 \+ 1 values, expected 2 \+ 1/,
+    /sample 1 of 3 \+ 1 values, expected 2 \+ 1/,
   );
   assert.throws(() => cache.get(1), /no sample 1 among 1/);
 });
