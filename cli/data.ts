@@ -359,14 +359,21 @@ async function idxPass(config: TrainConfig, limit: number): Promise<Pass> {
 }
 
 /**
- * A non-number in the first column, with the label left to its default, is most likely a
- * label (or an id) in the first column: say how to name it.
+ * Errors in the CLI's words: the class cap is a flag here; a non-number in the first column of
+ * the first row, with the label left to its default, is most likely a label (or an id) in the
+ * first column, so say how to name it.
  */
 function labelHint(e: unknown, config: TrainConfig): unknown {
-  if (!(e instanceof DataError) || config.label !== undefined || e.column !== 1) return e;
-  if (!e.reason.startsWith("not a number")) return e;
-  const hint = "; if column 1 is the label, name it with --label 0 (or its header name)";
+  if (!(e instanceof DataError)) return e;
   const where = { source: e.source, line: e.line, column: e.column };
+  if (e.reason.includes("the maxClasses limit")) {
+    const reason = e.reason.replace("the maxClasses limit", "--max-classes");
+    return Object.assign(new DataError(reason, where), { cause: e });
+  }
+  // Line 1 or 2: the first data row, after a header or not.
+  const firstRow = e.line <= 2 && e.column === 1 && e.reason.startsWith("not a number");
+  if (!firstRow || config.label !== undefined) return e;
+  const hint = "; if column 1 is the label, name it with --label 0 (or its header name)";
   return Object.assign(new DataError(e.reason + hint, where), { cause: e });
 }
 
