@@ -61,8 +61,13 @@ export function permissionsFor(command: Command, args: readonly string[]): strin
   const writes = values(spec.writes);
   const defaults = values(spec.dataFlags).length === 0 ? spec.defaults : [];
   // Renaming a finished file into place needs read access to its folder, too.
-  const reads = [...defaults, ...values(spec.reads), ...writes];
+  const named = [...defaults, ...values(spec.reads), ...writes];
+  // A URL is fetched, not read: it grants its host (with the port) on the network, nothing else.
+  const isUrl = (value: string) => /^https?:\/\//i.test(value);
+  const reads = named.filter((value) => !isUrl(value));
   const flags = [`--allow-read=${unique(reads).join(",")}`];
+  const hosts = named.filter(isUrl).map((url) => URL.parse(url)?.host ?? "").filter((h) => h);
+  if (hosts.length > 0) flags.push(`--allow-net=${unique(hosts).join(",")}`);
   if (writes.length > 0) flags.push(`--allow-write=${unique(writes).join(",")}`);
   return flags;
 }
