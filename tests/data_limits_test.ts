@@ -94,6 +94,6 @@ Deno.test("limits: a bad field is quoted as a short, escaped excerpt (no raw ESC
     path,
     /:4:1: not a number: "\\u001b\[31m\\u0000z+…" \(1048582 characters\)$/,
   );
-  assert.doesNotMatch(message, /[\x00-\x1f\x7f]/);
+  assert.ok(![...message].some((c) => c.charCodeAt(0) < 32 || c.charCodeAt(0) === 127));
   await Deno.remove(path);
 });

@@ -198,3 +198,32 @@ Deno.test("SampleCache.batches gives the batches that shuffled(seed) through bat
     assert.deepEqual(direct, piped);
   }
 });
+
+Deno.test("classes are held as indices: the cache and the shuffle buffer give back one-hot y", async () => {
+  const classes = 50_000;
+  const labelled = (i: number): Sample => {
+    const y = new Float32Array(classes);
+    y[i * 997 % classes] = 1;
+    return { x: new Float32Array([i]), y, label: i * 997 % classes };
+  };
+  const samples = range(300).map(labelled);
+  const cache = new SampleCache();
+  for (const s of samples) cache.add(s);
+  // Held as one-hot rows this would be 300 × 50k floats (60 MB); as indices, 300 integers.
+  assert.ok(cache.bytes < 10_000, `${cache.bytes} bytes`);
+  const got = cache.get(7);
+  assert.equal(got.label, 7 * 997 % classes);
+  assert.deepEqual(got.y.indexOf(1), got.label);
+  assert.equal([...got.y].filter((v) => v !== 0).length, 1);
+  const shuffled = await Array.fromAsync(
+    ReadableStream.from(samples).pipeThrough(shuffleBuffer(64, 3)),
+  );
+  assert.deepEqual(
+    shuffled.map((s) => [s.x[0], s.y.indexOf(1), s.label!]).sort((a, b) => a[0] - b[0]),
+    range(300).map((i) => [i, i * 997 % classes, i * 997 % classes]),
+  );
+  assert.throws(
+    () => cache.add({ x: new Float32Array([1]), y: new Float32Array(classes) }),
+    /with a class/,
+  );
+});

@@ -14,12 +14,6 @@ import { shuffleInPlace } from "./shuffle.ts";
 /** Samples a cache starts room for, before doubling. */
 const INITIAL_CAPACITY = 256;
 
-/** An affine map per element, `v' = (v − offset[i]) · factor[i]`. */
-interface Affine {
-  offset: ArrayLike<number>;
-  factor: ArrayLike<number>;
-}
-
 /**
  * Samples held in memory as typed arrays, each sample one row (a class as its index, not its
  * one-hot `y`), and never larger than `limitBytes`. Fill it with
@@ -38,7 +32,7 @@ interface Affine {
  * const cache = await SampleCache.collect(ReadableStream.from(samples), 1 << 20);
  * assert.ok(cache);
  * for (let epoch = 1; epoch <= 2; epoch++) {
- *   const order = await Array.fromAsync(cache.shuffled(epochSeed(42, epoch)), (s) => s.x[0]);
+ *   const order: number[] = await Array.fromAsync(cache.shuffled(epochSeed(42, epoch)), (s) => s.x[0]);
  *   assert.deepEqual(order.toSorted(), [0, 1, 2, 3]);
  * }
  * ```
@@ -123,8 +117,21 @@ export class SampleCache {
   /**
    * Maps every cached feature `i` to `(x − offset[i]) · factor[i]` and, given `targets`, every
    * regression target likewise, in place: scaling once instead of every epoch.
+   *
+   * @example Standardise one feature
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SampleCache } from "@fullmatrix/backprop";
+   * const cache = new SampleCache();
+   * for (const v of [1, 3]) cache.add({ x: new Float32Array([v]), y: new Float32Array([v]) });
+   * cache.transform({ offset: [2], factor: [1] }, { offset: [0], factor: [0.5] });
+   * assert.deepEqual([cache.get(0).x[0], cache.get(1).x[0], cache.get(1).y[0]], [-1, 1, 1.5]);
+   * ```
    */
-  transform(features: Affine, targets?: Affine): void {
+  transform(
+    features: { offset: ArrayLike<number>; factor: ArrayLike<number> },
+    targets?: { offset: ArrayLike<number>; factor: ArrayLike<number> },
+  ): void {
     const rows = this.#rows;
     if (!rows) return;
     apply(rows.x, rows.nx, this.#count, features);
@@ -218,7 +225,7 @@ function apply(
   values: { [i: number]: number },
   width: number,
   count: number,
-  map: Affine,
+  map: { offset: ArrayLike<number>; factor: ArrayLike<number> },
 ): void {
   const { offset, factor } = map;
   for (let s = 0, o = 0; s < count; s++, o += width) {
