@@ -236,32 +236,36 @@ export class Carry {
     else this.#scanned -= n;
   }
 
-  /** Searches on for a line ending outside quotes; stops after the first one. */
+  /**
+   * Searches on for a line ending outside quotes; stops after the first one. Each lookup is
+   * bounded by the next line ending, so a chunk without quotes or CRs is not scanned whole
+   * for them at each row.
+   */
   #search(): boolean {
     const buf = this.#buf.subarray(0, this.#length), end = buf.length;
-    let p = this.#scanned, quoted = this.#quoted, found = false;
-    let lf = -1, cr = -1; // the next of each at or after p, once looked up (end: none)
+    let p = this.#scanned, quoted = this.#quoted;
     while (p < end) {
-      const quote = at(buf.indexOf(QUOTE, p), end);
       if (quoted) {
-        quoted = quote === end;
+        const close = at(buf.indexOf(QUOTE, p), end);
+        quoted = close === end;
+        p = close + 1;
+        continue;
+      }
+      const lf = at(buf.indexOf(LF, p), end);
+      const line = at(buf.subarray(p, lf).indexOf(CR), lf - p) + p;
+      const quote = at(buf.subarray(p, line).indexOf(QUOTE), line - p) + p;
+      if (quote < line) {
+        quoted = true;
         p = quote + 1;
         continue;
       }
-      if (lf < p) lf = at(buf.indexOf(LF, p), end);
-      if (cr < p) cr = at(buf.indexOf(CR, p), end);
-      const line = Math.min(lf, cr);
-      if (line < quote) {
-        found = true;
-        p = line + 1;
-        break;
-      }
-      quoted = quote < end;
-      p = quote + 1;
+      this.#scanned = Math.min(line + 1, end);
+      this.#quoted = false;
+      return line < end;
     }
-    this.#scanned = Math.min(p, end);
+    this.#scanned = end;
     this.#quoted = quoted;
-    return found;
+    return false;
   }
 }
 
