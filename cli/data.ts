@@ -70,7 +70,11 @@ export interface Dataset {
   validationName?: string;
 }
 
-/** Bytes a file is read in: four times Deno's default, for a third more CSV throughput. */
+/**
+ * Bytes a file is read in: four times Deno's default stream chunk. Fashion-MNIST's 133 MB CSV
+ * parsed at 133–176 MB/s so against 103–155 MB/s with the default (same loaded 2-core machine,
+ * back to back); the parser alone, from memory, runs at 190–300 MB/s.
+ */
 const READ_BYTES = 1 << 18;
 
 /** Whether `path` names a URL rather than a file. */
