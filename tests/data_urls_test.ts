@@ -7,50 +7,52 @@
 import assert from "node:assert/strict";
 import { lines, runTask } from "./helpers/cli_run.ts";
 
-const TRAIN = await Deno.readFile("data/digits_train.csv");
-const TEST = await Deno.readFile("data/digits_test.csv");
+/** The digits' first 100 kB, what the `drop` server sends before it drops the connection. */
+const HALF = (await Deno.readFile("data/digits_train.csv")).subarray(0, 100_000);
 
-/** What a request to the server gets. */
-type Handler = (path: string) => Response;
-
-/** Serves `handler` on 127.0.0.1 during `work`, counting requests by path. */
+/**
+ * Runs tests/helpers/url_server.ts in `mode` during `work`, which gets its base URL and the
+ * paths requested so far.
+ */
 async function withServer(
-  handler: Handler,
-  work: (base: string, hits: Map<string, number>) => Promise<void>,
+  mode: "files" | "gzip" | "drop",
+  work: (base: string, requests: () => string[]) => Promise<void>,
 ): Promise<void> {
-  const hits = new Map<string, number>();
-  const server = Deno.serve({ hostname: "127.0.0.1", port: 0, onListen: () => {} }, (request) => {
-    const path = new URL(request.url).pathname;
-    hits.set(path, (hits.get(path) ?? 0) + 1);
-    return handler(path);
-  });
+  const server = new Deno.Command("deno", {
+    args: [
+      ...["run", "--allow-net=127.0.0.1", "--allow-read=data", "tests/helpers/url_server.ts"],
+      mode,
+    ],
+    stdout: "piped",
+    stderr: "null",
+  }).spawn();
+  const seen: string[] = [];
+  const reader = server.stdout.pipeThrough(new TextDecoderStream()).getReader();
+  let buffered = "";
+  let port: string | undefined;
+  const reading = (async () => {
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      buffered += next.value;
+      const complete = buffered.split("\n");
+      buffered = complete.pop()!;
+      for (const line of complete) {
+        if (line.startsWith("port ")) port = line.slice(5);
+        else seen.push(line);
+      }
+    }
+  })();
+  while (port === undefined) await new Promise((resolve) => setTimeout(resolve, 20));
   try {
-    await work(`http://127.0.0.1:${server.addr.port}`, hits);
+    await work(`http://127.0.0.1:${port}`, () => seen.slice());
   } finally {
-    await server.shutdown();
+    server.kill("SIGTERM");
+    await server.status;
+    await reading;
   }
 }
 
-/** The bytes as a body of small chunks, so that it goes out with chunked transfer encoding. */
-function chunked(bytes: Uint8Array, size = 4096): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream({
-    pull(controller) {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.slice(at, at += size));
-    },
-  });
-}
-
-const files: Handler = (path) =>
-  path === "/train.csv"
-    ? new Response(chunked(TRAIN))
-    : path === "/test.csv"
-    ? new Response(chunked(TEST))
-    : new Response("not here", { status: 404 });
-
 Deno.test("urls: a chunked body trains like the file; --test is a URL too", async () => {
-  await withServer(files, async (base) => {
+  await withServer("files", async (base) => {
     const out = await Deno.makeTempDir();
     const ran = await runTask("train", [
       ...["--data", `${base}/train.csv`, "--test", `${base}/test.csv`, "--out", out],
@@ -64,17 +66,7 @@ Deno.test("urls: a chunked body trains like the file; --test is a URL too", asyn
 });
 
 Deno.test("urls: Content-Encoding gzip is undone; too large to cache, it is fetched each epoch", async () => {
-  const gzip = async (bytes: Uint8Array<ArrayBuffer>) =>
-    new Uint8Array(
-      await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream("gzip")))
-        .arrayBuffer(),
-    );
-  const [train, test] = [await gzip(TRAIN), await gzip(TEST)];
-  const handler: Handler = (path) =>
-    new Response(path === "/train.csv" ? train : test, {
-      headers: { "content-encoding": "gzip", "content-type": "text/csv" },
-    });
-  await withServer(handler, async (base, hits) => {
+  await withServer("gzip", async (base, requests) => {
     const out = await Deno.makeTempDir();
     const ran = await runTask("train", [
       ...["--data", `${base}/train.csv`, "--test", `${base}/test.csv`, "--out", out],
@@ -82,36 +74,20 @@ Deno.test("urls: Content-Encoding gzip is undone; too large to cache, it is fetc
     ]);
     assert.equal(ran.code, 0, ran.stderr);
     assert.match(ran.stdout, /streamed from the file each epoch/);
-    assert.equal(hits.get("/train.csv"), 1 + 3, "the pass, then once per epoch");
+    const fetched = requests().filter((r) => r === "GET /train.csv").length;
+    assert.equal(fetched, 1 + 3, "the pass, then once per epoch");
     await Deno.remove(out, { recursive: true });
   });
 });
 
 Deno.test("urls: a connection dropped mid-file names the URL and the line reached", async () => {
-  const half = TRAIN.subarray(0, 100_000);
-  const handler: Handler = () => {
-    let sent = false;
-    return new Response(
-      new ReadableStream({
-        async pull(controller) {
-          if (!sent) {
-            controller.enqueue(half.slice());
-            sent = true;
-            return;
-          }
-          await new Promise((resolve) => setTimeout(resolve, 50));
-          controller.error(new Error("server gone"));
-        },
-      }),
-    );
-  };
-  await withServer(handler, async (base) => {
+  await withServer("drop", async (base) => {
     const out = await Deno.makeTempDir();
     const ran = await runTask("train", ["--data", `${base}/train.csv`, "--out", out]);
     assert.equal(ran.code, 1, ran.stderr);
     const errors = lines(ran.stderr);
     assert.equal(errors.length, 1, ran.stderr);
-    const line = new TextDecoder().decode(half).split("\n").length - 1; // whole rows received
+    const line = new TextDecoder().decode(HALF).split("\n").length - 1; // whole rows received
     assert.match(
       errors[0],
       new RegExp(`^error: ${base}/train.csv: reading failed after line ${line}: .+`),
@@ -121,7 +97,7 @@ Deno.test("urls: a connection dropped mid-file names the URL and the line reache
 });
 
 Deno.test("urls: a 404 is one line naming the URL", async () => {
-  await withServer(files, async (base) => {
+  await withServer("files", async (base) => {
     const out = await Deno.makeTempDir();
     const ran = await runTask("train", ["--data", `${base}/missing.csv`, "--out", out]);
     assert.equal(ran.code, 1);
