@@ -102,11 +102,7 @@ export class CsvParser {
       const used = this.#parse(chunk, 0, chunk.length, false, out);
       this.#carry.append(chunk.subarray(used));
     } else if (this.#carry.append(chunk) || this.#carry.length > this.#cfg.maxLineBytes) {
-      this.#drain(false, out);
-    }
-    if (this.#carry.length > this.#cfg.maxLineBytes) {
-      const reason = `a row longer than ${this.#cfg.maxLineBytes} bytes (the maxLineBytes limit)`;
-      throw new DataError(reason, { source: this.#cfg.source, line: this.#line });
+      this.#drain(false, out); // past the limit, this throws
     }
   }
 
@@ -121,7 +117,11 @@ export class CsvParser {
     this.#carry.drop(this.#parse(buf, 0, buf.length, final, out));
   }
 
-  /** Parses the whole rows in `buf[p, end)`; returns where the unparsed rest starts. */
+  /**
+   * Parses the whole rows in `buf[p, end)`; returns where the unparsed rest starts. A row is
+   * parsed within a window of `maxLineBytes + 1` bytes, so that a row too long is refused the
+   * same way whether it came in one chunk or in many.
+   */
   #parse(buf: Uint8Array, p: number, end: number, final: boolean, out: Sample[]): number {
     if (!this.#bomChecked) {
       const bom = [0xef, 0xbb, 0xbf];
@@ -132,10 +132,14 @@ export class CsvParser {
       this.#bomChecked = true;
     }
     this.#used = this.#capacity = 0; // a fresh block: a row retried later must not see stale ones
-    const pad = this.#cfg.pad;
+    const { pad, maxLineBytes } = this.#cfg;
     for (;;) {
-      const q = skipPad(buf, p, end, pad);
-      if (q === end) return final ? end : p;
+      const cut = end - p > maxLineBytes, stop = cut ? p + maxLineBytes + 1 : end;
+      const q = skipPad(buf, p, stop, pad);
+      if (q === stop) {
+        if (cut) throw this.#tooLong();
+        return final ? end : p;
+      }
       if (buf[q] === LF || buf[q] === CR) {
         const next = lineEnd(buf, q, end, final);
         if (next === INCOMPLETE) return p;
@@ -143,12 +147,21 @@ export class CsvParser {
         p = next;
         continue;
       }
+      const whole = final && !cut;
       const next = this.#layout
-        ? this.#row(buf, p, end, final, out)
-        : this.#firstRow(buf, p, end, final);
-      if (next === INCOMPLETE) return p;
+        ? this.#row(buf, p, stop, whole, out)
+        : this.#firstRow(buf, p, stop, whole);
+      if (next === INCOMPLETE) {
+        if (cut) throw this.#tooLong();
+        return p;
+      }
       p = next;
     }
+  }
+
+  #tooLong(): DataError {
+    const reason = `a row longer than ${this.#cfg.maxLineBytes} bytes (the maxLineBytes limit)`;
+    return new DataError(reason, { source: this.#cfg.source, line: this.#line });
   }
 
   /** Reads the first row, deciding the layout; returns the index after it if it is a header. */
