@@ -64,7 +64,8 @@ export {
   stepLR,
   type StepLROptions,
 } from "./src/schedules.ts";
-export { epochSeed, SampleCache, shuffleBuffer } from "./src/streams/shuffle.ts";
+export { epochSeed, shuffleBuffer } from "./src/streams/shuffle.ts";
+export { SampleCache } from "./src/streams/sample_cache.ts";
 export {
   type SplitOptions,
   splitValidation,

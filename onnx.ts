@@ -18,6 +18,6 @@
  * @module
  */
 
-export { type OnnxOptions, type OnnxPreprocessing, toOnnx } from "./src/onnx.ts";
+export { type OnnxAffine, type OnnxOptions, type OnnxPreprocessing, toOnnx } from "./src/onnx.ts";
 // The type of toOnnx's argument, for the documentation of this entry; the class is the root's.
 export type { Network } from "./src/network.ts";

@@ -35,8 +35,14 @@ export interface TrainConfig {
   schedule: string;
   epochs: number;
   seed: number;
-  /** `"auto"`: divide by the largest absolute feature value in the training data. */
-  scale: number | "auto";
+  /**
+   * Feature scaling, computed on the training data: `"standard"` (per-feature mean 0, sd 1),
+   * `"minmax"` (per feature to 0..1), `"auto"` (divide by the largest absolute value), or a
+   * factor. `undefined`: standard for CSV, auto for IDX.
+   */
+  scale?: number | "auto" | "standard" | "minmax";
+  /** The most distinct labels a classification CSV may have. */
+  maxClasses: number;
   validationSplit: number;
   shuffleBuffer: number;
   cacheMb: number;
@@ -63,10 +69,14 @@ Data
                          bundled data: data/digits_test.csv)
   --idx DIR              train on MNIST-style IDX files in DIR (train-*, t10k-*)
   --validation-split F   hold out a seeded, stratified fraction F for validation
-  --label COL            label column, by header name or 0-based index (default: last)
+  --label COL            label column, by header name or 0-based index (default: a
+                         column named label/class/target/species/y, else the last)
   --task T               classification (default) or regression
-  --scale X|auto         multiply every feature by X; auto (default) divides by the
-                         largest absolute feature value in the training data
+  --scale S              standard (CSV default: per feature to mean 0, sd 1), minmax
+                         (per feature to 0..1), auto (IDX default: divide by the largest
+                         absolute value) or a factor X; computed on the training data,
+                         stored in the model, applied by predict
+  --max-classes N        the most distinct labels a CSV may have (default 1000)
   --shuffle-buffer N     shuffle buffer size when streaming; 0 = file order (default 1024)
   --cache-mb N           keep the parsed data in memory up to N MiB and shuffle it
                          fully each epoch (default 1024)
@@ -118,6 +128,7 @@ const OPTIONS = {
   scale: { type: "string" },
   "shuffle-buffer": { type: "string" },
   "cache-mb": { type: "string" },
+  "max-classes": { type: "string" },
   layers: { type: "string" },
   activation: { type: "string" },
   output: { type: "string" },
@@ -188,7 +199,10 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     schedule: v.schedule ?? "constant",
     epochs: integer("--epochs", v.epochs ?? "20", 1),
     seed: integer("--seed", v.seed ?? "1", 0),
-    scale: (v.scale ?? "auto") === "auto" ? "auto" : number("--scale", v.scale!),
+    scale: v.scale === undefined || ["auto", "standard", "minmax"].includes(v.scale)
+      ? v.scale as TrainConfig["scale"]
+      : positive("--scale", v.scale),
+    maxClasses: integer("--max-classes", v["max-classes"] ?? "1000", 1),
     validationSplit: v["validation-split"] === undefined
       ? 0
       : fraction("--validation-split", v["validation-split"], false),

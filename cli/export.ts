@@ -11,7 +11,7 @@
 
 import { parseArgs } from "node:util";
 import { DataError, decodeModel } from "../mod.ts";
-import { type OnnxPreprocessing, toOnnx } from "../onnx.ts";
+import { type OnnxAffine, type OnnxPreprocessing, toOnnx } from "../onnx.ts";
 import { UsageError } from "./args.ts";
 
 const USAGE = `usage: deno task export --model DIR --onnx FILE
@@ -24,9 +24,8 @@ const USAGE = `usage: deno task export --model DIR --onnx FILE
 /** What `train` stores with a model that the ONNX graph needs. */
 interface ModelExtra {
   classes?: string[];
-  scale?: number;
-  /** Per-feature standardisation, where the data sources computed one. */
-  preprocessing?: OnnxPreprocessing;
+  /** One factor for every feature, or per-feature maps (and, for regression, per target). */
+  scale?: number | (OnnxAffine & { targets?: OnnxAffine });
 }
 
 async function main(argv: string[]): Promise<number> {
@@ -40,6 +39,7 @@ async function main(argv: string[]): Promise<number> {
   const { network, extra } = decode(path, await read(path));
   const bytes = toOnnx(network, {
     preprocessing: preprocessingOf(extra),
+    targets: typeof extra.scale === "object" ? extra.scale.targets : undefined,
     metadata: extra.classes ? { classes: JSON.stringify(extra.classes) } : {},
   });
   network.close();
@@ -48,10 +48,10 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-/** The preprocessing stored with the model: per-feature when there is one, else the scale. */
-function preprocessingOf(extra: ModelExtra): OnnxPreprocessing | undefined {
-  if (extra.preprocessing) return extra.preprocessing;
-  return typeof extra.scale === "number" && extra.scale !== 1 ? { scale: extra.scale } : undefined;
+/** The preprocessing stored with the model: per-feature maps, or one factor for all. */
+function preprocessingOf({ scale }: ModelExtra): OnnxPreprocessing | undefined {
+  if (typeof scale === "object") return { offset: scale.offset, factor: scale.factor };
+  return typeof scale === "number" && scale !== 1 ? { scale } : undefined;
 }
 
 async function read(path: string): Promise<Uint8Array> {

@@ -20,7 +20,7 @@ import {
   type Network,
   toRows,
 } from "../mod.ts";
-import { openBytes } from "./data.ts";
+import { openBytes, type Scaling, unscaleTargets } from "./data.ts";
 import { writeFileAtomic } from "./files.ts";
 import { UsageError } from "./args.ts";
 
@@ -35,7 +35,7 @@ const USAGE = `Usage: deno task predict --model DIR --data FILE [--output FILE]
 /** What `train` stores with a model, to treat new data as it treated the training data. */
 interface ModelExtra {
   classes?: string[];
-  scale: number;
+  scale: Scaling;
   task: "classification" | "regression";
   label: string | number | null;
 }
@@ -68,12 +68,12 @@ async function predict(network: Network, extra: ModelExtra, path: string): Promi
     );
   }
   const hasLabel = columns === n0 + 1;
-  const label = extra.label ?? -1;
+  const label = extra.label ?? undefined; // the reader finds it as train's reader did
   const options: CsvSamplesOptions = !hasLabel
     ? { task: "regression", label: [] }
     : extra.classes
     ? { task: "classification", classes: extra.classes, label }
-    : { task: "regression", label: [label] };
+    : { task: "regression", label: label === undefined ? undefined : [label] };
   const samples = csvSamples(await openBytes(path), {
     ...options,
     source: path,
@@ -84,7 +84,8 @@ async function predict(network: Network, extra: ModelExtra, path: string): Promi
     const a = network.forward(x);
     const predicted = argmaxColumns(a), rows = toRows(a);
     for (let j = 0; j < a.cols; j++) {
-      const values = rows.map((r) => r[j]);
+      const outputs = rows.map((r) => r[j]);
+      const values = extra.classes ? outputs : unscaleTargets(extra.scale, outputs);
       lines.push(
         extra.classes ? [extra.classes[predicted[j]], ...values].join(",") : values.join(","),
       );

@@ -27,9 +27,7 @@ export class Report {
     if (resumedFrom) console.log(`resuming from ${resumedFrom}`);
     console.log(
       `training ${sizes.join("-")} (${c.activation} hidden, ${c.output} output, ${c.loss}) on ` +
-        `${c.idx ?? c.data}: ${data.samples} samples, features × ${
-          Number(data.scale.toPrecision(4))
-        }`,
+        `${c.idx ?? c.data}: ${data.samples} samples, features ${data.scaling}`,
     );
     console.log(
       `  data: ${data.mode}${data.validationName ? `; validation: ${data.validationName}` : ""}`,

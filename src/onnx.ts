@@ -41,12 +41,37 @@ import type { Network } from "./network.ts";
 export type OnnxPreprocessing =
   | { scale: number }
   | { mean: readonly number[]; std: readonly number[] }
-  | { min: readonly number[]; max: readonly number[] };
+  | { min: readonly number[]; max: readonly number[] }
+  | OnnxAffine;
+
+/**
+ * A per-element map `v' = (v − offset[i]) · factor[i]`: how `deno task train` stores the
+ * standardisation of features and regression targets in a model.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import type { OnnxAffine } from "@fullmatrix/backprop/onnx";
+ * const standard: OnnxAffine = { offset: [10, 0], factor: [0.5, 2] };
+ * assert.equal((14 - standard.offset[0]) * standard.factor[0], 2);
+ * ```
+ */
+export interface OnnxAffine {
+  /** Subtracted first, per element. */
+  offset: readonly number[];
+  /** Then multiplied, per element. */
+  factor: readonly number[];
+}
 
 /** Options of {@linkcode toOnnx}. */
 export interface OnnxOptions {
   /** How raw features become the network's inputs (default: used as they are). */
   preprocessing?: OnnxPreprocessing;
+  /**
+   * How the network's outputs map back to the targets' units: the targets were standardised
+   * as `(y − offset)·factor`, so the graph ends with `out / factor + offset` (regression).
+   */
+  targets?: OnnxAffine;
   /** Name of the graph's input, `[N, features]` float32 (default `"features"`). */
   input?: string;
   /** Name of the graph's output, `[N, outputs]` float32 (default `"output"`). */
@@ -84,15 +109,21 @@ export function toOnnx(network: Network, options: OnnxOptions = {}): Uint8Array 
   const features = network.sizes[0], outputs = network.sizes[network.sizes.length - 1];
   const graph = new Graph();
   let x = preprocess(graph, input, features, options.preprocessing);
+  const result = options.targets ? "unscaled" : output;
   network.layers.forEach((layer, l) => {
     const last = l === network.layers.length - 1;
     const W = graph.constant(`W${l}`, [layer.W.rows, layer.W.cols], layer.W.data);
     const b = graph.constant(`b${l}`, [layer.b.rows], layer.b.data);
     const activation = network.activations[l];
-    const z = last && activation === "identity" ? output : `z${l}`;
+    const z = last && activation === "identity" ? result : `z${l}`;
     graph.node("Gemm", [x, W, b], z, { transB: 1 });
-    x = activate(graph, activation, z, last ? output : `a${l}`);
+    x = activate(graph, activation, z, last ? result : `a${l}`);
   });
+  if (options.targets) {
+    const { offset, factor } = checkedAffine(options.targets, outputs, "targets");
+    graph.node("Div", [x, graph.constant("target_factor", [outputs], factor)], "descaled");
+    graph.node("Add", ["descaled", graph.constant("target_offset", [outputs], offset)], output);
+  }
   const model = new Proto()
     .int(1, IR_VERSION)
     .string(2, "@fullmatrix/backprop")
@@ -117,6 +148,12 @@ function preprocess(
     graph.node("Mul", [input, graph.constant("scale", [], [how.scale])], "scaled");
     return "scaled";
   }
+  if ("offset" in how) {
+    const { offset, factor } = checkedAffine(how, features, "preprocessing");
+    graph.node("Sub", [input, graph.constant("offset", [features], offset)], "centered");
+    graph.node("Mul", ["centered", graph.constant("factor", [features], factor)], "scaled");
+    return "scaled";
+  }
   const [center, spread] = "mean" in how
     ? [how.mean, how.std]
     : [how.min, how.max.map((max, i) => max - how.min[i])];
@@ -129,6 +166,15 @@ function preprocess(
   const divisors = spread.map((s) => s === 0 ? 1 : s);
   graph.node("Div", ["centered", graph.constant("spread", [features], divisors)], "scaled");
   return "scaled";
+}
+
+/** `map` with `n` finite offsets and factors, else a RangeError naming `what`. */
+function checkedAffine(map: OnnxAffine, n: number, what: string): OnnxAffine {
+  const ok = (v: readonly number[]) => v.length === n && v.every(Number.isFinite);
+  if (!ok(map.offset) || !ok(map.factor)) {
+    throw new RangeError(`${what} needs ${n} finite offsets and factors`);
+  }
+  return map;
 }
 
 /** Adds the node of `activation` from `z` to `a`; returns the name of the layer's output. */

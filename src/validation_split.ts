@@ -11,7 +11,8 @@
  */
 
 import { Random } from "./random.ts";
-import { type SampleCache, shuffleInPlace } from "./streams/shuffle.ts";
+import type { SampleCache } from "./streams/sample_cache.ts";
+import { shuffleInPlace } from "./streams/shuffle.ts";
 
 /**
  * The two parts of a split.

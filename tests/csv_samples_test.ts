@@ -246,7 +246,7 @@ Deno.test("error: a row with too few or too many fields, even where a field of i
   await rejectsWith("a,b,c\n1,2,0\n4,5\n", { classes: 2 }, 3, 3, "row has 2 fields, expected 3");
   await rejectsWith("1,2,0\n4,5,1,1\n", { classes: 2 }, 2, 4, "row has 4 fields, expected 3");
   await rejectsWith("1,2,0\n4,5,1,\n", { classes: 2 }, 2, 4, "row has 4 fields, expected 3");
-  await rejectsWith('1,2,0\n"4\n",5,1\n', { classes: 2 }, 2, 1, 'not a number: "4\n"');
+  await rejectsWith('1,2,0\n"4\n",5,1\n', { classes: 2 }, 2, 1, 'not a number: "4\\n"');
 });
 
 Deno.test("error: a field that is not a number, or not a finite one, or empty", async () => {
@@ -323,7 +323,7 @@ Deno.test("error: the line is the physical line, counting line breaks inside quo
   const text = 'a,label\r\n\r\n"1",0\r\n"multi\nline",0\n\n2,1\n3,x\n';
   await assert.rejects(parse(text, { classes: ["0", "1"], label: "label" }), (e) => {
     assert.ok(e instanceof DataError);
-    assert.equal(e.message, '<stream>:4:1: not a number: "multi\nline"');
+    assert.equal(e.message, '<stream>:4:1: not a number: "multi\\nline"');
     return true;
   });
   const classes = ["0", "two\nlines"];
@@ -433,7 +433,7 @@ Deno.test("errors: the samples before a DataError arrive, then the error, once; 
   await assert.rejects(reader.read(), (e) => e === error);
 });
 
-Deno.test("errors: an input error reaches the consumer as it is", async () => {
+Deno.test("errors: an input error reaches the consumer as a DataError naming the line reached, with its cause", async () => {
   const broken = new Error("disk on fire");
   let pulls = 0;
   const input = new ReadableStream<Uint8Array>({
@@ -445,7 +445,12 @@ Deno.test("errors: an input error reaches the consumer as it is", async () => {
   const reader = csvSamples(input, { classes: 2 }).getReader();
   assert.equal((await reader.read()).value!.x[0], 1);
   assert.equal((await reader.read()).value!.x[0], 2);
-  await assert.rejects(reader.read(), (e) => e === broken);
+  await assert.rejects(reader.read(), (e) => {
+    assert.ok(e instanceof DataError);
+    assert.equal(e.message, "<stream>: reading failed after line 2: disk on fire");
+    assert.equal(e.cause, broken);
+    return true;
+  });
 });
 
 Deno.test("a file: a header, CRLF endings and text classes", async () => {
@@ -481,4 +486,51 @@ Deno.test("discoverClasses: bad input is reported as csvSamples reports it", asy
     /^DataError: d.csv:3:2: row has 1 fields, expected 2$/,
   );
   await assert.rejects(discoverClasses(bytes("")), /no data rows/);
+});
+
+// Classes found in the same pass, the label column found by name, limits
+
+Deno.test("onClasses: one pass gives labels by first appearance, then the sorted classes and their places", async () => {
+  let found: [string[], number[]] | undefined;
+  const samples = await Array.fromAsync(
+    csvSamples(bytes("x,label\n1,dog\n2,cat\n3,dog\n4,ant\n"), {
+      onClasses: (classes, place) => found = [classes, [...place]],
+    }),
+  );
+  assert.deepEqual(samples.map((s) => s.label), [0, 1, 0, 2]);
+  assert.ok(samples.every((s) => s.y.length === 0));
+  assert.deepEqual(found, [["ant", "cat", "dog"], [2, 1, 0]]);
+  await assert.rejects(
+    Array.fromAsync(csvSamples(bytes("1,a\n2,b\n3,c\n"), { onClasses: () => {}, maxClasses: 2 })),
+    /<stream>:3:2: more than 2 distinct labels/,
+  );
+});
+
+Deno.test("label by name: a column named label, class, target, species or y (any case) is the default label", async () => {
+  for (const name of ["label", "Class", "TARGET", "species", "y"]) {
+    const rows = await parse(`a,${name},b\n1,0,2\n3,1,4\n`, { classes: 2 });
+    assert.deepEqual(rows, [{ x: [1, 2], y: [1, 0] }, { x: [3, 4], y: [0, 1] }], name);
+  }
+  // Named classes: a first row whose "y" is a class is data, not a header naming the label.
+  assert.equal((await parse("1,2,y\n3,4,n\n", { classes: ["y", "n"] })).length, 2);
+});
+
+Deno.test("limits: a row longer than maxLineBytes, however it is chunked, names its line", async () => {
+  // A bad field early in it does not change the error: the row is refused for its length.
+  const text = `1,0\n2,x${"9".repeat(5000)}0\n3,1\n`;
+  for (const size of [text.length, 7, 1000]) {
+    const chunks = [];
+    for (let i = 0; i < text.length; i += size) chunks.push(encode(text.slice(i, i + size)));
+    await assert.rejects(
+      Array.fromAsync(csvSamples(ReadableStream.from(chunks), { classes: 2, maxLineBytes: 1024 })),
+      (e) => {
+        assert.ok(e instanceof DataError);
+        assert.equal(
+          e.message,
+          "<stream>:2: a row longer than 1024 bytes (the maxLineBytes limit)",
+        );
+        return true;
+      },
+    );
+  }
 });

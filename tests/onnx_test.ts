@@ -79,6 +79,11 @@ const cases: [string, OnnxPreprocessing, (r: number[]) => number[]][] = [
   ["scale", { scale: 1 / 16 }, (r) => r.map((v) => v / 16)],
   ["mean/std", { mean, std }, (r) => r.map((v, i) => (v - mean[i]) / (std[i] || 1))],
   ["min/max", { min, max }, (r) => r.map((v, i) => (v - min[i]) / (max[i] - min[i] || 1))],
+  [
+    "offset/factor",
+    { offset: mean, factor: std.map((s) => 1 / (s || 1)) },
+    (r) => r.map((v, i) => (v - mean[i]) / (std[i] || 1)),
+  ],
 ];
 
 /** One network per activation, each reaching the output layer of its kind. */
@@ -104,6 +109,19 @@ for (const [i, { network, name, apply }] of runs.entries()) {
     assert.ok(maxDifference(got, want) <= 1e-5, `max difference ${maxDifference(got, want)}`);
   });
 }
+
+Deno.test("onnx: a regression's outputs come back in the targets' units", async () => {
+  const network = new Network({ sizes: [64, 8, 2], activations: ["tanh", "identity"], seed: 4 });
+  const targets = { offset: [150, -3], factor: [0.01, 4] };
+  const [got] = await runOnnx(
+    [toOnnx(network, { preprocessing: { scale: 1 / 16 }, targets })],
+    raw,
+  );
+  const scaled = ours(network, raw.map((r) => r.map((v) => v / 16)));
+  const want = scaled.map((v, i) => v / targets.factor[i % 2] + targets.offset[i % 2]);
+  assert.ok(maxDifference(got, want) <= 1e-3, `max difference ${maxDifference(got, want)}`);
+  assert.ok(maxDifference(got, scaled) > 1);
+});
 
 Deno.test("onnx: another network's outputs are not ours (the comparison can fail)", async () => {
   const other = new Network({ sizes: [64, 32, 10], activations: ["relu", "softmax"], seed: 9 });
@@ -169,10 +187,12 @@ Deno.test("onnx: deno task export turns a model of deno task train into ONNX, it
     const done = await run("--model", `${dir}/run`, "--onnx", `${dir}/digits.onnx`);
     assert.equal(done.code, 0, new TextDecoder().decode(done.stderr));
     const { network, extra } = decodeModel(await Deno.readFile(`${dir}/run/model.safetensors`));
-    const { scale } = extra as { scale: number };
-    assert.equal(scale, 1 / 16);
+    // The default for a CSV: per-feature standardisation, stored as offsets and factors.
+    const { scale } = extra as { scale: { offset: number[]; factor: number[] } };
+    assert.equal(scale.offset.length, 64);
+    const standardised = raw.map((r) => r.map((v, i) => (v - scale.offset[i]) * scale.factor[i]));
     const [got] = await runOnnx([await Deno.readFile(`${dir}/digits.onnx`)], raw);
-    assert.ok(maxDifference(got, ours(network, raw.map((r) => r.map((v) => v * scale)))) <= 1e-5);
+    assert.ok(maxDifference(got, ours(network, standardised)) <= 1e-5);
 
     const usage = await run("--model", dir);
     assert.equal(usage.code, 2);

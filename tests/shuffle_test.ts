@@ -7,7 +7,8 @@
 import assert from "node:assert/strict";
 import { batches } from "../src/streams/batches.ts";
 import type { Sample } from "../src/streams/sample.ts";
-import { epochSeed, SampleCache, shuffleBuffer } from "../src/streams/shuffle.ts";
+import { epochSeed, shuffleBuffer } from "../src/streams/shuffle.ts";
+import { SampleCache } from "../src/streams/sample_cache.ts";
 import { splitValidation } from "../src/validation_split.ts";
 
 /** Sample `i`: x = [i, −i], y one-hot of class `i % classes`. */
@@ -114,7 +115,7 @@ Deno.test("SampleCache: copies samples in, keeping their element type", () => {
   assert.deepEqual([...cache.get(0).x], [1, 2]);
   assert.throws(
     () => cache.add({ x: new Float64Array(3), y: new Float64Array(1) }),
-    /sample 1 has 3 \+ 1 values, expected 2 \+ 1/,
+    /sample 1 of 3 \+ 1 values, expected 2 \+ 1/,
   );
   assert.throws(() => cache.get(1), /no sample 1 among 1/);
 });
@@ -196,4 +197,33 @@ Deno.test("SampleCache.batches gives the batches that shuffled(seed) through bat
     assert.deepEqual(direct.map((b) => b.x.cols), [5, 5, 5, 5, 3]);
     assert.deepEqual(direct, piped);
   }
+});
+
+Deno.test("classes are held as indices: the cache and the shuffle buffer give back one-hot y", async () => {
+  const classes = 50_000;
+  const labelled = (i: number): Sample => {
+    const y = new Float32Array(classes);
+    y[i * 997 % classes] = 1;
+    return { x: new Float32Array([i]), y, label: i * 997 % classes };
+  };
+  const samples = range(300).map(labelled);
+  const cache = new SampleCache();
+  for (const s of samples) cache.add(s);
+  // Held as one-hot rows this would be 300 × 50k floats (60 MB); as indices, 300 integers.
+  assert.ok(cache.bytes < 10_000, `${cache.bytes} bytes`);
+  const got = cache.get(7);
+  assert.equal(got.label, 7 * 997 % classes);
+  assert.deepEqual(got.y.indexOf(1), got.label);
+  assert.equal([...got.y].filter((v) => v !== 0).length, 1);
+  const shuffled = await Array.fromAsync(
+    ReadableStream.from(samples).pipeThrough(shuffleBuffer(64, 3)),
+  );
+  assert.deepEqual(
+    shuffled.map((s) => [s.x[0], s.y.indexOf(1), s.label!]).sort((a, b) => a[0] - b[0]),
+    range(300).map((i) => [i, i * 997 % classes, i * 997 % classes]),
+  );
+  assert.throws(
+    () => cache.add({ x: new Float32Array([1]), y: new Float32Array(classes) }),
+    /with a class/,
+  );
 });

@@ -17,7 +17,9 @@
  */
 
 import { DataError } from "../errors.ts";
-import type { DType, FloatArray } from "../kernels/types.ts";
+import type { DType } from "../kernels/types.ts";
+import { blockRows, floats } from "./_blocks.ts";
+import { pullStream } from "./_pull.ts";
 import type { Sample } from "./sample.ts";
 
 /** How {@linkcode idxSamples} reads an IDX pair. */
@@ -77,22 +79,14 @@ export function idxSamples(
     new ByteReader(images, cfg.source.images),
     new ByteReader(labels, cfg.source.labels),
   );
-  return new ReadableStream<Sample>({
-    async pull(controller): Promise<void> {
-      let out: Sample[] | null;
-      try {
-        out = await reader.next();
-      } catch (e) {
-        await reader.cancel(e).catch(() => {}); // an input that failed is already errored
-        throw e;
-      }
-      if (out === null) controller.close();
-      else for (const sample of out) controller.enqueue(sample);
+  return pullStream<Sample>({
+    async fill(out): Promise<boolean> {
+      const samples = await reader.next();
+      if (samples !== null) out.push(...samples);
+      return samples === null;
     },
-    cancel(reason): Promise<void> {
-      return reader.cancel(reason);
-    },
-  }, { highWaterMark: 0 });
+    cancel: (reason) => reader.cancel(reason),
+  });
 }
 
 /** Checked options. */
@@ -116,8 +110,6 @@ const IMAGES_HEADER = 16, LABELS_HEADER = 8;
 const GZIP_MAGIC = [0x1f, 0x8b];
 /** The largest image taken, in pixels: a corrupt header must not make the reader buffer GiBs. */
 const MAX_PIXELS = 1 << 24;
-/** Elements per sample block, as in csvSamples: a kept view pins a bounded block. */
-const BLOCK_ELEMENTS = 1 << 16;
 /** The element types an IDX magic number can name, for error messages. */
 const IDX_TYPES: Record<number, string> = {
   0x08: "unsigned bytes",
@@ -206,21 +198,23 @@ class IdxPair {
       count - this.index,
       Math.floor(this.images.available / pixels),
       this.labels.available,
-      Math.max(1, Math.floor(BLOCK_ELEMENTS / stride)),
+      blockRows(stride),
     );
     const labels = this.labels.peek(n);
     const bad = labels.findIndex((label) => label >= classes);
     if (bad === 0) throw this.badLabel(labels[0]);
     const m = bad < 0 ? n : bad; // the samples before a bad label are delivered first
-    const block: FloatArray = dtype === "float64"
-      ? new Float64Array(m * stride)
-      : new Float32Array(m * stride);
+    const block = floats(dtype, m * stride);
     const bytes = this.images.peek(m * pixels);
     const out: Sample[] = [];
     for (let s = 0, o = 0; s < m; s++, o += stride) {
       for (let i = 0; i < pixels; i++) block[o + i] = table[bytes[s * pixels + i]];
       block[o + pixels + labels[s]] = 1;
-      out.push({ x: block.subarray(o, o + pixels), y: block.subarray(o + pixels, o + stride) });
+      out.push({
+        x: block.subarray(o, o + pixels),
+        y: block.subarray(o + pixels, o + stride),
+        label: labels[s],
+      });
     }
     this.images.skip(m * pixels);
     this.labels.skip(m);

@@ -23,4 +23,10 @@ export interface Sample {
   x: FloatArray;
   /** The target. */
   y: FloatArray;
+  /**
+   * The class, when the source knows it: the index of the 1 in a one-hot `y` (or, while the
+   * classes are still being found, in order of first appearance, with `y` empty). Buffers keep
+   * this instead of `y`.
+   */
+  label?: number;
 }

@@ -1,0 +1,234 @@
+/**
+ * Samples held in memory, for data that fits: collected once, then every epoch is a full
+ * seeded Fisher–Yates permutation, with no re-reading or re-parsing of the source.
+ *
+ * @module
+ */
+
+import { Random } from "../random.ts";
+import { SampleRows } from "./_rows.ts";
+import { type Batch, toBatch } from "./batches.ts";
+import type { Sample } from "./sample.ts";
+import { shuffleInPlace } from "./shuffle.ts";
+
+/** Samples a cache starts room for, before doubling. */
+const INITIAL_CAPACITY = 256;
+
+/**
+ * Samples held in memory as typed arrays, each sample one row (a class as its index, not its
+ * one-hot `y`), and never larger than `limitBytes`. Fill it with
+ * {@linkcode SampleCache.collect} (or {@linkcode SampleCache.add}); then every epoch can stream
+ * it in a new order with {@linkcode SampleCache.shuffled}, without reading or parsing the
+ * source again.
+ *
+ * Emitted samples are views into the cache, like a source's shared blocks: copy what you
+ * keep, and do not write to them.
+ *
+ * @example Collect once, then one full shuffle per epoch
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { epochSeed, type Sample, SampleCache } from "@fullmatrix/backprop";
+ * const samples: Sample[] = [0, 1, 2, 3].map((v) => ({ x: new Float32Array([v]), y: new Float32Array([1]) }));
+ * const cache = await SampleCache.collect(ReadableStream.from(samples), 1 << 20);
+ * assert.ok(cache);
+ * for (let epoch = 1; epoch <= 2; epoch++) {
+ *   const order: number[] = await Array.fromAsync(cache.shuffled(epochSeed(42, epoch)), (s) => s.x[0]);
+ *   assert.deepEqual(order.toSorted(), [0, 1, 2, 3]);
+ * }
+ * ```
+ */
+export class SampleCache {
+  /** The most bytes the arrays may take. */
+  readonly limitBytes: number;
+  #rows: SampleRows | null = null;
+  #count = 0;
+  #capacity = 0;
+  #overflowed = false;
+
+  /** An empty cache that will hold at most `limitBytes` of sample data (default: no limit). */
+  constructor(limitBytes: number = Infinity) {
+    if (!(limitBytes >= 0)) {
+      throw new RangeError(`SampleCache: limitBytes must be >= 0, got ${limitBytes}`);
+    }
+    this.limitBytes = limitBytes;
+  }
+
+  /**
+   * Reads all of `input` into a new cache; or, once the data would pass `limitBytes`,
+   * stops reading, cancels `input` and returns `undefined` (stream the source instead).
+   */
+  static async collect(
+    input: ReadableStream<Sample>,
+    limitBytes: number = Infinity,
+  ): Promise<SampleCache | undefined> {
+    const cache = new SampleCache(limitBytes);
+    const reader = input.getReader();
+    for (let next = await reader.read(); !next.done; next = await reader.read()) {
+      if (!cache.add(next.value)) {
+        await reader.cancel("SampleCache: over its limit");
+        return undefined;
+      }
+    }
+    return cache;
+  }
+
+  /** The number of samples held. */
+  get length(): number {
+    return this.#count;
+  }
+
+  /** The bytes the arrays take now (room for more samples included). */
+  get bytes(): number {
+    return this.#rows?.bytes ?? 0;
+  }
+
+  /** Whether a sample did not fit: the cache then holds nothing and takes nothing more. */
+  get overflowed(): boolean {
+    return this.#overflowed;
+  }
+
+  /**
+   * Copies a sample in and returns true; or, when it would pass `limitBytes`, frees the
+   * arrays, marks the cache {@linkcode SampleCache.overflowed} and returns false. Every
+   * sample must have the lengths of the first, and a class (`label`) if the first has one.
+   */
+  add(sample: Sample): boolean {
+    if (this.#overflowed) return false;
+    this.#rows ??= SampleRows.like(sample, 0);
+    this.#rows.check(sample, "SampleCache", this.#count);
+    if (this.#count === this.#capacity && !this.#grow()) {
+      this.#overflowed = true;
+      this.#rows = null;
+      this.#count = this.#capacity = 0;
+      return false;
+    }
+    this.#rows.put(this.#count++, sample);
+    return true;
+  }
+
+  /** Sample `i` as views into the cache. */
+  get(i: number): Sample {
+    if (!(Number.isInteger(i) && i >= 0 && i < this.#count)) {
+      throw new RangeError(`SampleCache: no sample ${i} among ${this.#count}`);
+    }
+    return this.#rows!.view(i);
+  }
+
+  /**
+   * Maps every cached feature `i` to `(x − offset[i]) · factor[i]` and, given `targets`, every
+   * regression target likewise, in place: scaling once instead of every epoch.
+   *
+   * @example Standardise one feature
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SampleCache } from "@fullmatrix/backprop";
+   * const cache = new SampleCache();
+   * for (const v of [1, 3]) cache.add({ x: new Float32Array([v]), y: new Float32Array([v]) });
+   * cache.transform({ offset: [2], factor: [1] }, { offset: [0], factor: [0.5] });
+   * assert.deepEqual([cache.get(0).x[0], cache.get(1).x[0], cache.get(1).y[0]], [-1, 1, 1.5]);
+   * ```
+   */
+  transform(
+    features: { offset: ArrayLike<number>; factor: ArrayLike<number> },
+    targets?: { offset: ArrayLike<number>; factor: ArrayLike<number> },
+  ): void {
+    const rows = this.#rows;
+    if (!rows) return;
+    apply(rows.x, rows.nx, this.#count, features);
+    if (targets) apply(rows.y, rows.ny, this.#count, targets);
+  }
+
+  /**
+   * Sets the classes once they are known, for samples cached while they were being found:
+   * `place[i]` is the class of provisional label `i`, among `classes` classes.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SampleCache } from "@fullmatrix/backprop";
+   * const cache = new SampleCache();
+   * for (const label of [0, 1, 0]) cache.add({ x: new Float32Array([label]), y: new Float32Array(0), label });
+   * cache.relabel(Uint32Array.of(1, 0), 2); // first seen "b", then "a": sorted, a = 0, b = 1
+   * assert.deepEqual([...cache.get(0).y], [0, 1]);
+   * assert.equal(cache.get(1).label, 0);
+   * ```
+   */
+  relabel(place: Uint32Array, classes: number): void {
+    this.#rows?.relabel(this.#count, place, classes);
+  }
+
+  /** The samples in stored order, or in `order` (indices), one per pull. */
+  stream(order?: ArrayLike<number>): ReadableStream<Sample> {
+    const count = order?.length ?? this.#count;
+    let k = 0;
+    return new ReadableStream<Sample>({
+      pull: (controller) => {
+        if (k === count) return controller.close();
+        controller.enqueue(this.get(order ? order[k] : k));
+        k++;
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  /** All samples in a Fisher–Yates order drawn from `seed`. */
+  shuffled(seed: number): ReadableStream<Sample> {
+    return this.stream(this.#order(seed));
+  }
+
+  /**
+   * The samples as ready mini-batches of `size` (the last one short), in the order
+   * {@linkcode SampleCache.shuffled} gives for `seed`, or stored order without one. One pull
+   * per batch instead of per sample: for small batches the stream's own cost per sample
+   * would otherwise rival the training step's.
+   */
+  batches(size: number, seed?: number): ReadableStream<Batch> {
+    const order = seed === undefined ? undefined : this.#order(seed);
+    let start = 0;
+    return new ReadableStream<Batch>({
+      pull: (controller) => {
+        if (start >= this.#count) return controller.close();
+        const end = Math.min(start + size, this.#count);
+        const samples = [];
+        for (let k = start; k < end; k++) samples.push(this.get(order ? order[k] : k));
+        controller.enqueue(toBatch(samples));
+        start = end;
+      },
+    }, { highWaterMark: 0 });
+  }
+
+  #order(seed: number): Uint32Array {
+    const order = Uint32Array.from({ length: this.#count }, (_, i) => i);
+    return shuffleInPlace(order, new Random(seed));
+  }
+
+  /** A new cache with copies of the samples at `indices`, in that order. */
+  subset(indices: ArrayLike<number>): SampleCache {
+    const out = new SampleCache();
+    for (let k = 0; k < indices.length; k++) out.add(this.get(indices[k]));
+    return out;
+  }
+
+  /** Doubles the room, within the limit; false when no more fits. */
+  #grow(): boolean {
+    const rows = this.#rows!;
+    // Shuffled orders index samples with 32-bit integers.
+    const most = Math.min(Math.floor(this.limitBytes / Math.max(rows.bytesPerRow, 1)), 2 ** 32);
+    const room = Math.min(most, Math.max(INITIAL_CAPACITY, 2 * this.#count));
+    if (room <= this.#count) return false;
+    rows.resize(this.#count, room);
+    this.#capacity = room;
+    return true;
+  }
+}
+
+function apply(
+  values: { [i: number]: number },
+  width: number,
+  count: number,
+  map: { offset: ArrayLike<number>; factor: ArrayLike<number> },
+): void {
+  const { offset, factor } = map;
+  for (let s = 0, o = 0; s < count; s++, o += width) {
+    for (let i = 0; i < width; i++) values[o + i] = (values[o + i] - offset[i]) * factor[i];
+  }
+}
