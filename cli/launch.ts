@@ -46,8 +46,13 @@ const V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--max-old-space-size=64";
 /** Signals passed on to the command, which checkpoints and exits 128 + the signal's number. */
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
 
-/** Deno grants these only with `--allow-all`, which the launcher never gives. */
-const SPECIAL = /^\/(dev|proc|sys)(\/|$)/;
+/**
+ * Deno opens `/proc` and `/sys`, and the `/dev` names that lead into `/proc` (`/dev/stdin`,
+ * `/dev/fd/…`), only with `--allow-all`, which the launcher never gives. Other devices
+ * (`/dev/zero`, say) can be read like a file, never written.
+ */
+const SPECIAL = /^\/(proc|sys|dev\/(stdin|stdout|stderr|fd))(\/|$)/;
+const DEVICES = /^\/dev(\/|$)/;
 
 /** A path flag's value the launcher will not grant; the message says why (exit 2). */
 export class RefusedPath extends Error {
@@ -167,8 +172,11 @@ function checkedPath(spec: PathFlag, value: string, base: string): string {
   }
   if (SPECIAL.test(path)) {
     throw refuse(
-      "/dev, /proc and /sys are opened only with --allow-all, which the launcher never grants; save the data to a file (or a FIFO made with mkfifo)",
+      "/proc, /sys and /dev/stdin (/dev/fd) are opened only with --allow-all, which the launcher never grants; save the data to a file (or a FIFO made with mkfifo)",
     );
+  }
+  if (spec.access === "write" && DEVICES.test(path)) {
+    throw refuse(`the ${spec.name} cannot be a device under /dev`);
   }
   return path;
 }

@@ -65,9 +65,15 @@ Deno.test("sandbox: /dev/stdin and /proc paths are refused with the reason", asy
   for (const path of ["/dev/stdin", "/proc/self/fd/0", "/proc/self/environ", "/sys/kernel"]) {
     const { code, stderr } = await task(["train", "--data", path]);
     assert.equal(code, 2, stderr);
-    assert.match(stderr, /\/dev, \/proc and \/sys are opened only with --allow-all/);
+    assert.match(
+      stderr,
+      /\/proc, \/sys and \/dev\/stdin \(\/dev\/fd\) are opened only with --allow-all/,
+    );
     assert.ok(oneLine(stderr), stderr);
   }
+  const device = await task(["train", "--out", "/dev/null"]);
+  assert.equal(device.code, 2, device.stderr);
+  assert.match(device.stderr, /--out "\/dev\/null": the run folder cannot be a device under \/dev/);
 });
 
 Deno.test("sandbox: a FIFO named on the command line is granted and read once", async () => {
