@@ -81,10 +81,13 @@ export class RunFiles {
     );
   }
 
-  /** The final model and the curves. */
-  async finish(model: Uint8Array): Promise<void> {
-    await writeFileAtomic(`${this.dir}/model.safetensors`, model);
-    await writeFileAtomic(`${this.dir}/curves.svg`, curvesSvg(this.history));
+  /** The history, the final model (unless withheld) and the curves (once an epoch ended). */
+  async finish(model?: Uint8Array): Promise<void> {
+    await writeFileAtomic(`${this.dir}/history.json`, JSON.stringify(this.history, null, 2));
+    if (model) await writeFileAtomic(`${this.dir}/model.safetensors`, model);
+    if (this.history.length > 0) {
+      await writeFileAtomic(`${this.dir}/curves.svg`, curvesSvg(this.history));
+    }
   }
 
   close(): void {

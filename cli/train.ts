@@ -3,47 +3,71 @@
  *
  * It uses the library only through `mod.ts`, as any user would. Bad flags and
  * bad data end in one line on stderr (exit 2 for usage, 1 for data), never in
- * a stack trace. Ctrl-C finishes the current batch, writes a checkpoint, says
- * where, and exits with 130; `--resume` continues from it exactly.
+ * a stack trace. Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current batch,
+ * write a checkpoint, say where, and exit with 128 + the signal's number;
+ * `--resume` continues from it exactly.
  *
  * @module
  */
 
 import {
-  Adam,
+  type Batch,
+  batches,
+  DataError,
   EarlyStopping,
   encodeCheckpoint,
   encodeModel,
+  type EpochEvent,
   evaluate,
+  type Evaluation,
   Network,
-  type Optimizer,
   parseSchedule,
-  SGD,
+  type Sample,
   type StepEvent,
   train,
   type TrainStart,
 } from "../mod.ts";
-import { parseTrainArgs, type TrainConfig, USAGE, UsageError } from "./args.ts";
+import {
+  BUNDLED_PRESET,
+  capThreads,
+  OPTIMIZERS,
+  parseTrainArgs,
+  type TrainConfig,
+  USAGE,
+  UsageError,
+} from "./args.ts";
 import { csvOptions, type Dataset, loadData } from "./data.ts";
 import { formatConfusion, Report } from "./report.ts";
 import { loadNewestCheckpoint, RunFiles } from "./run_files.ts";
+import { stuckWarning } from "./stuck.ts";
 
-/** The exit code of a run stopped by Ctrl-C, as shells expect (128 + SIGINT). */
-const INTERRUPTED = 130;
+type Resumed = Awaited<ReturnType<typeof loadNewestCheckpoint>>;
+
+/** The signals that stop a run cleanly, with the exit code shells expect (128 + number). */
+const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+type StopSignal = keyof typeof SIGNALS;
 
 async function main(argv: string[]): Promise<number> {
   let config = parseTrainArgs(argv);
   if (config.help) return console.log(USAGE), 0;
   const resumed = config.resume ? await loadNewestCheckpoint(config.resume) : undefined;
+  const notes: string[] = [];
   if (resumed) {
     // The saved flags, then today's: later flags win, so `--epochs 30` extends a run.
     const saved = (resumed.info.config as { argv: string[] }).argv;
     argv = [...saved.filter((a) => a !== "--json"), ...argv];
-    config = parseTrainArgs(argv);
+  } else if (!argv.some((a) => /^--(data|idx)(=|$)/.test(a))) {
+    argv = [...BUNDLED_PRESET, ...argv];
+    notes.push(`preset for the bundled digits: ${BUNDLED_PRESET.join(" ")} (flags override it)`);
   }
+  config = parseTrainArgs(argv);
+  if (config.out && !resumed) await refuseOtherRun(config.out);
   const data = await loadData(config, await csvOptions(config));
   const sizes = checkLayers(config, data);
-  const threads = config.threads === "auto" ? autoThreads(sizes, config.batch) : config.threads;
+  await checkHeldOut(data);
+  const wanted = config.threads === "auto" ? autoThreads(sizes, config.batch) : config.threads;
+  const { threads, note } = capThreads(wanted);
+  if (note) console.error(`warning: ${note}`);
   const network = resumed ? resumed.network(config.backend, threads) : new Network({
     sizes,
     activations: [...Array(sizes.length - 2).fill(config.activation), config.output],
@@ -52,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
     threads,
   });
   try {
-    return await run(config, argv, data, sizes, network, resumed);
+    return await run({ config, argv, data, sizes, network, resumed, notes });
   } finally {
     network.close();
   }
@@ -67,110 +91,152 @@ function autoThreads(sizes: number[], batch: number): number {
   return navigator.hardwareConcurrency >= 2 && work >= 2_000_000 ? 2 : 1;
 }
 
-async function run(
-  config: TrainConfig,
-  argv: string[],
-  data: Dataset,
-  sizes: number[],
-  network: Network,
-  resumed: Awaited<ReturnType<typeof loadNewestCheckpoint>> | undefined,
-): Promise<number> {
-  const optimizer = makeOptimizer(config);
-  const earlyStopping = config.patience > 0
-    ? new EarlyStopping({
-      monitor: config.monitor ?? (data.validation ? "validationLoss" : "trainLoss"),
-      patience: config.patience,
-      minDelta: config.minDelta,
-    })
-    : undefined;
-  if (resumed) {
-    resumed.restoreOptimizer(optimizer);
-    if (earlyStopping) resumed.restoreEarlyStopping(earlyStopping);
+/** A new run never overwrites another one's files: it is resumed or gets a new folder. */
+async function refuseOtherRun(out: string): Promise<void> {
+  for (const name of ["log.csv", "checkpoints", "model.safetensors"]) {
+    const found = await Deno.stat(`${out}/${name}`).then(() => true, () => false);
+    if (found) {
+      throw new UsageError(
+        `--out ${out} holds another run (${name}): continue it with --resume ${out}, ` +
+          "or name a new folder",
+      );
+    }
   }
-  const start: TrainStart | undefined = resumed?.info.progress;
-  const stepsPerEpoch = Math.ceil(data.samples / config.batch);
-  const report = new Report(config, stepsPerEpoch);
-  report.start(sizes, data, network.kernels, resumed?.path);
-  const files = config.out ? await RunFiles.open(config.out, start?.step) : undefined;
+}
 
-  const abort = new AbortController();
-  const onInterrupt = () => abort.abort();
-  Deno.addSignalListener("SIGINT", onInterrupt);
+/** Everything a run works with, set up before the first step. */
+interface Run {
+  config: TrainConfig;
+  argv: string[];
+  data: Dataset;
+  sizes: number[];
+  network: Network;
+  resumed?: Resumed;
+  notes: string[];
+}
+
+async function run(r: Run): Promise<number> {
+  const { config, data } = r;
+  const optimizer = OPTIMIZERS[config.optimizer].make(config);
+  const earlyStopping = makeEarlyStopping(config, data);
+  if (r.resumed) {
+    r.resumed.restoreOptimizer(optimizer);
+    if (earlyStopping) r.resumed.restoreEarlyStopping(earlyStopping);
+  }
+  const start: TrainStart | undefined = r.resumed?.info.progress;
+  const stepsPerEpoch = Math.ceil(data.samples / config.batch);
+  const report = new Report(config, stepsPerEpoch, heldOutKind(config));
+  report.start(r.sizes, data, r.network.kernels, r.resumed?.path, r.notes);
+  const files = config.out ? await RunFiles.open(config.out, start?.step) : undefined;
   const progress: TrainStart = { ...(start ?? { epoch: 0, step: 0, samplesSeen: 0 }) };
   const saveCheckpoint = () =>
-    files!.checkpoint(
-      progress.step,
-      encodeCheckpoint({
-        network,
-        optimizer,
-        earlyStopping,
-        progress,
-        seed: config.seed,
-        config: { argv },
-      }),
-    );
+    finite(r.network)
+      ? files!.checkpoint(
+        progress.step,
+        encodeCheckpoint({
+          network: r.network,
+          optimizer,
+          earlyStopping,
+          progress,
+          seed: config.seed,
+          config: { argv: r.argv },
+        }),
+      )
+      : Promise.resolve(undefined);
+  using stop = listenForStopSignals();
   const started = performance.now();
   let code = 0;
-  try {
-    for await (
-      const event of train({
-        network,
-        optimizer,
-        earlyStopping,
-        loss: config.loss,
-        data: data.train,
-        batchData: data.batches,
-        validation: data.validation,
-        shuffle: data.shuffle,
-        schedule: parseSchedule(config.schedule, config.lr, config.epochs * stepsPerEpoch),
-        classification: config.task === "classification",
-        epochs: config.epochs,
-        batchSize: config.batch,
-        snapshotEvery: config.snapshotEvery,
-        signal: abort.signal,
-        start,
-      })
-    ) {
-      if (event.type === "step") {
-        track(progress, event);
-        report.step(event);
-        await files?.step(event);
-        if (event.snapshot) {
-          await files?.snapshot(event.step, encodeModel(network, {}, event.snapshot));
-        }
-      } else if (event.type === "epoch") {
-        Object.assign(progress, {
-          epoch: event.epoch,
-          step: event.step,
-          samplesSeen: event.samplesSeen,
-          batchesIntoEpoch: 0,
-        });
-        report.epoch(event);
-        await files?.epoch(event);
-        if (files) await saveCheckpoint();
-      } else {
-        report.end(event);
-        if (event.reason === "aborted") {
-          code = INTERRUPTED;
-          // On stderr, so that it shows with --json too.
-          const saved = files
-            ? `checkpoint written to ${await saveCheckpoint()}`
-            : "no --out, nothing saved";
-          console.error(
-            `interrupted: ${saved}${files ? `; continue with --resume ${config.out}` : ""}`,
-          );
-        }
-        if (event.reason === "non-finite") code = 1;
+  const events = train({
+    network: r.network,
+    optimizer,
+    earlyStopping,
+    loss: config.loss,
+    data: data.train,
+    batchData: data.batches,
+    validation: data.validation,
+    shuffle: data.shuffle,
+    schedule: parseSchedule(config.schedule, config.lr, config.epochs * stepsPerEpoch),
+    classification: config.task === "classification",
+    epochs: config.epochs,
+    batchSize: config.batch,
+    snapshotEvery: config.snapshotEvery,
+    signal: stop.signal,
+    start,
+  });
+  for await (const event of events) {
+    if (event.type === "step") {
+      track(progress, event);
+      report.step(event);
+      await files?.step(event);
+      if (event.snapshot) {
+        await files?.snapshot(event.step, encodeModel(r.network, {}, event.snapshot));
       }
+    } else if (event.type === "epoch") {
+      Object.assign(progress, {
+        epoch: event.epoch,
+        step: event.step,
+        samplesSeen: event.samplesSeen,
+        batchesIntoEpoch: 0,
+      });
+      report.epoch(event);
+      if (event.epoch === 1) await warnIfStuck(r, event);
+      await files?.epoch(event);
+      if (files) await saveCheckpoint();
+    } else {
+      report.end(event, stop.received);
+      if (event.reason === "aborted") {
+        code = SIGNALS[stop.received ?? "SIGINT"];
+        // On stderr, so that it shows with --json too.
+        const path = files ? await saveCheckpoint() : undefined;
+        const saved = path ? `checkpoint written to ${path}` : "nothing saved";
+        console.error(
+          `interrupted: ${saved}${path ? `; continue with --resume ${config.out}` : ""}`,
+        );
+      }
+      if (event.reason === "non-finite") code = 1;
     }
-  } finally {
-    Deno.removeSignalListener("SIGINT", onInterrupt);
   }
   const seconds = (performance.now() - started) / 1000;
   const samplesPerSec = (progress.samplesSeen - (start?.samplesSeen ?? 0)) / seconds;
-  await finish(config, data, network, files, report, { seconds, samplesPerSec });
+  await finish(r, files, report, { seconds, samplesPerSec });
   files?.close();
   return code;
+}
+
+function makeEarlyStopping(config: TrainConfig, data: Dataset): EarlyStopping | undefined {
+  if (config.patience === 0) return undefined;
+  return new EarlyStopping({
+    monitor: config.monitor ?? (data.validation ? "validationLoss" : "trainLoss"),
+    patience: config.patience,
+    minDelta: config.minDelta,
+  });
+}
+
+/**
+ * Stops training cleanly on SIGINT, SIGTERM and SIGHUP alike (`docker stop`, systemd and CI
+ * runners send SIGTERM; a closed terminal SIGHUP), and remembers which came first.
+ */
+function listenForStopSignals(): {
+  signal: AbortSignal;
+  received?: StopSignal;
+  [Symbol.dispose](): void;
+} {
+  const abort = new AbortController();
+  const state: ReturnType<typeof listenForStopSignals> = {
+    signal: abort.signal,
+    [Symbol.dispose]: () => {
+      for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
+    },
+  };
+  const listeners = (Object.keys(SIGNALS) as StopSignal[]).map((name) => {
+    const listener = () => {
+      state.received ??= name;
+      abort.abort();
+    };
+    Deno.addSignalListener(name, listener);
+    return [name, listener] as const;
+  });
+  return state;
 }
 
 /** The counters a mid-epoch checkpoint needs: which batch of which epoch was the last trained. */
@@ -180,59 +246,120 @@ function track(progress: TrainStart, e: StepEvent): void {
   progress.samplesSeen = e.samplesSeen;
 }
 
-/** The end of a run: final metrics on the validation data, the model, the curves, the summary. */
+/** Whether every parameter is finite: a model or checkpoint with NaN in it is never saved. */
+function finite(network: Network): boolean {
+  return network.layers.every(({ W, b }) => W.data.every(isFinite) && b.data.every(isFinite));
+}
+
+/** What the data evaluated after each epoch is: a held-out split, or the test file. */
+function heldOutKind(config: TrainConfig): "validation" | "test" {
+  return config.validationSplit > 0 ? "validation" : "test";
+}
+
+/** After the first epoch: a warning when the run is saturated or at chance level. */
+async function warnIfStuck(r: Run, e: EpochEvent): Promise<void> {
+  const warning = stuckWarning(
+    r.network,
+    r.config.output,
+    e,
+    await firstBatch(r.data),
+    r.data.classes?.length,
+  );
+  if (warning) console.error(warning);
+}
+
+/** Up to 256 samples to look at: of the held-out data when there is some, else of the training data. */
+async function firstBatch(data: Dataset): Promise<Batch | undefined> {
+  const stream = data.validation
+    ? (await data.validation()).pipeThrough(batches(256))
+    : data.batches
+    ? data.batches(1, 256)
+    : (await data.train!(1)).pipeThrough(batches(256));
+  const reader = stream.getReader();
+  const { value } = await reader.read();
+  await reader.cancel();
+  return value;
+}
+
+/**
+ * A test (or validation) file's problems — missing, an unknown class, the wrong width — are
+ * found before training starts, not after its first epoch: one pass reads it through.
+ */
+async function checkHeldOut(data: Dataset): Promise<void> {
+  const sources: [(() => Promise<ReadableStream<Sample>>) | undefined, string | undefined][] = [
+    [data.test, data.testName],
+    [data.validation, data.validationName],
+  ];
+  for (const [open, name] of sources) {
+    if (!open) continue;
+    let rows = 0;
+    for await (const { x } of await open()) {
+      rows++;
+      if (x.length !== data.features) {
+        throw new DataError(
+          `has ${x.length} features, the training data ${data.features}`,
+          { source: name ?? "test data" },
+        );
+      }
+    }
+    if (rows === 0) throw new DataError("no data rows", { source: name ?? "test data" });
+  }
+}
+
+/** The end of a run: final metrics on the held-out data, the model, the curves, the summary. */
 async function finish(
-  config: TrainConfig,
-  data: Dataset,
-  network: Network,
+  r: Run,
   files: RunFiles | undefined,
   report: Report,
   speed: { seconds: number; samplesPerSec: number },
 ): Promise<void> {
-  const classification = config.task === "classification";
-  const final = data.validation
-    ? await evaluate(network, await data.validation(), { loss: config.loss, classification })
-    : undefined;
-  if (final?.confusion && data.classes) report.note(formatConfusion(final.confusion, data.classes));
+  const { config, data, network } = r;
+  const options = { loss: config.loss, classification: config.task === "classification" };
+  const measure = async (open?: () => Promise<ReadableStream<Sample>>) =>
+    open ? await evaluate(network, await open(), options) : undefined;
+  const kind = heldOutKind(config);
+  const held = await measure(data.validation);
+  const test = kind === "test" ? held : await measure(data.test);
+  const last = test ?? held;
+  if (last?.confusion && data.classes) report.note(formatConfusion(last.confusion, data.classes));
+  const saved = finite(network);
+  if (!saved) console.error("error: the parameters are not finite: no model saved");
   const extra = {
     classes: data.classes,
     scale: data.scale,
     task: config.task,
     label: config.label ?? null,
   };
-  await files?.finish(encodeModel(network, extra));
-  const last = files?.history.at(-1);
+  await files?.finish(saved ? encodeModel(network, extra) : undefined);
   const summary = {
     type: "summary",
-    testLoss: final?.loss,
-    testAccuracy: final?.accuracy,
-    testMSE: final?.mse,
-    testMAE: final?.mae,
-    trainLoss: last?.trainLoss,
+    ...figures("validation", kind === "validation" ? held : undefined),
+    ...figures("test", test),
+    trainLoss: files?.history.at(-1)?.trainLoss,
     ...speed,
-    confusion: final?.confusion,
-    model: files ? `${files.dir}/model.safetensors` : undefined,
+    confusion: last?.confusion,
+    model: files && saved ? `${files.dir}/model.safetensors` : undefined,
   };
   if (config.json) return console.log(JSON.stringify(summary));
-  const what = final?.accuracy !== undefined
-    ? `, final ${data.validationName} accuracy ${final.accuracy.toFixed(4)}`
-    : "";
+  const accuracy = (e: Evaluation | undefined, name?: string) =>
+    e?.accuracy !== undefined ? `, final ${name} accuracy ${e.accuracy.toFixed(4)}` : "";
   console.log(
-    `done in ${speed.seconds.toFixed(1)} s${what}${
-      summary.model ? `; model written to ${summary.model}` : ""
-    }`,
+    `done in ${speed.seconds.toFixed(1)} s` +
+      (kind === "validation" ? accuracy(held, "validation") : "") +
+      accuracy(test, kind === "test" ? data.validationName : data.testName) +
+      (summary.model ? `; model written to ${summary.model}` : ""),
   );
 }
 
-function makeOptimizer(config: TrainConfig): Optimizer {
-  return config.optimizer === "adam"
-    ? new Adam({ learningRate: config.lr, weightDecay: config.weightDecay })
-    : new SGD({
-      learningRate: config.lr,
-      momentum: config.momentum,
-      nesterov: config.nesterov,
-      weightDecay: config.weightDecay,
-    });
+/** An evaluation's figures under the name of its data: `testAccuracy`, `validationLoss`, … */
+function figures(name: "validation" | "test", e: Evaluation | undefined): Record<string, unknown> {
+  if (!e) return {};
+  return {
+    [`${name}Loss`]: e.loss,
+    [`${name}Accuracy`]: e.accuracy,
+    [`${name}MSE`]: e.mse,
+    [`${name}MAE`]: e.mae,
+  };
 }
 
 /** The layer sizes, checked against the data before any training. */
@@ -251,6 +378,9 @@ function checkLayers(config: TrainConfig, data: Dataset): number[] {
       : `${data.targets} target columns`;
     throw new UsageError(`--layers ends with ${outputs} outputs, but ${source} has ${what}`);
   }
+  if (config.output === "softmax" && outputs === 1) {
+    throw new UsageError("--output softmax needs two or more outputs: one is always 1");
+  }
   return sizes;
 }
 
@@ -258,7 +388,8 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (e) {
-    if (e instanceof UsageError) {
+    // A RangeError from the library is a bad argument (a pairing it refuses): the flags' fault.
+    if (e instanceof UsageError || e instanceof RangeError) {
       console.error(`error: ${e.message}\n(see --help)`);
       Deno.exit(2);
     }
