@@ -56,13 +56,15 @@ export function permissionsFor(command: Command, args: readonly string[]): strin
       const [flag, inline] = arg.split(/=(.*)/s, 2);
       if (!flags.includes(flag)) return [];
       const value = inline ?? args[i + 1];
-      return value === undefined ? [] : [value];
+      // An empty value names nothing: grant nothing for it (the command refuses it).
+      return value === undefined || value === "" ? [] : [value];
     });
-  const writes = values(spec.writes);
+  // Predictions are written to exactly `<output>.tmp`, then renamed to `<output>`.
+  const writes = values(spec.writes).flatMap((w) => command === "predict" ? [w, `${w}.tmp`] : [w]);
   const defaults = values(spec.dataFlags).length === 0 ? spec.defaults : [];
   // Renaming a finished file into place needs read access to its folder, too.
   const reads = [...defaults, ...values(spec.reads), ...writes];
-  const flags = [`--allow-read=${unique(reads).join(",")}`];
+  const flags = reads.length > 0 ? [`--allow-read=${unique(reads).join(",")}`] : [];
   if (writes.length > 0) flags.push(`--allow-write=${unique(writes).join(",")}`);
   return flags;
 }

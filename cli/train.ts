@@ -40,6 +40,7 @@ import { csvOptions, type Dataset, loadData } from "./data.ts";
 import { formatConfusion, Report } from "./report.ts";
 import { loadNewestCheckpoint, RunFiles } from "./run_files.ts";
 import { stuckWarning } from "./stuck.ts";
+import { targetName } from "./first_line.ts";
 
 type Resumed = Awaited<ReturnType<typeof loadNewestCheckpoint>>;
 
@@ -329,6 +330,7 @@ async function finish(
     scale: data.scale,
     task: config.task,
     label: config.label ?? null,
+    targets: await targetNames(config),
   };
   await files?.finish(saved ? encodeModel(network, extra) : undefined);
   const summary = {
@@ -349,6 +351,13 @@ async function finish(
       accuracy(test, kind === "test" ? data.validationName : data.testName) +
       (summary.model ? `; model written to ${summary.model}` : ""),
   );
+}
+
+/** A regression's target column names, for the header of its predictions. */
+async function targetNames(config: TrainConfig): Promise<string[] | undefined> {
+  if (config.task !== "regression" || config.idx) return undefined;
+  const name = await targetName(config.data, config.label);
+  return name === undefined ? undefined : [name];
 }
 
 /** An evaluation's figures under the name of its data: `testAccuracy`, `validationLoss`, … */
