@@ -90,7 +90,7 @@ export {
   type Monitor,
 } from "./src/early_stopping.ts";
 export type { BackendName } from "./src/kernels/backend.ts";
-export { type CurvePoint, curvesSvg } from "./src/plot.ts";
+export { type CurvePoint, type CurvesOptions, curvesSvg } from "./src/plot.ts";
 export { perSampleGradients } from "./src/per_sample.ts";
 export { Random } from "./src/random.ts";
 export { type Batch, batches, toBatch } from "./src/streams/batches.ts";

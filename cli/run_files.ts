@@ -16,7 +16,13 @@
  * @module
  */
 
-import { curvesSvg, decodeCheckpoint, type EpochEvent, type StepEvent } from "../mod.ts";
+import {
+  type CurvesOptions,
+  curvesSvg,
+  decodeCheckpoint,
+  type EpochEvent,
+  type StepEvent,
+} from "../mod.ts";
 import { writeDirAtomic, writeFileAtomic } from "./files.ts";
 
 const KEEP_CHECKPOINTS = 2;
@@ -82,11 +88,11 @@ export class RunFiles {
   }
 
   /** The history, the final model (unless withheld) and the curves (once an epoch ended). */
-  async finish(model?: Uint8Array): Promise<void> {
+  async finish(model?: Uint8Array, curves?: CurvesOptions): Promise<void> {
     await writeFileAtomic(`${this.dir}/history.json`, JSON.stringify(this.history, null, 2));
     if (model) await writeFileAtomic(`${this.dir}/model.safetensors`, model);
     if (this.history.length > 0) {
-      await writeFileAtomic(`${this.dir}/curves.svg`, curvesSvg(this.history));
+      await writeFileAtomic(`${this.dir}/curves.svg`, curvesSvg(this.history, curves));
     }
   }
 

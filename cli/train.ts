@@ -332,7 +332,7 @@ async function finish(
     label: config.label ?? null,
     targets: await targetNames(config),
   };
-  await files?.finish(saved ? encodeModel(network, extra) : undefined);
+  await files?.finish(saved ? encodeModel(network, extra) : undefined, { heldOut: kind });
   const summary = {
     type: "summary",
     ...figures("validation", kind === "validation" ? held : undefined),
