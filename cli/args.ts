@@ -313,12 +313,31 @@ function parse(
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string;
 } {
   try {
-    return parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS })
-      .values;
+    return parseArgs({
+      args: negativesInline(argv),
+      strict: true,
+      allowPositionals: false,
+      options: OPTIONS,
+    }).values;
   } catch (e) {
     // node:util's messages name the flag; keep the first sentence, not its advice.
     throw new UsageError((e as Error).message.split("\n")[0].split(". To specify")[0]);
   }
+}
+
+/**
+ * `--epochs -3` as `--epochs=-3`: node:util takes a value that starts with `-` for a flag
+ * ("argument is ambiguous"), where the user meant a negative number to be checked.
+ */
+function negativesInline(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const option = OPTIONS[argv[i].slice(2) as keyof typeof OPTIONS];
+    if (option?.type === "string" && /^-[\d.]/.test(argv[i + 1] ?? "")) {
+      out.push(`${argv[i]}=${argv[++i]}`);
+    } else out.push(argv[i]);
+  }
+  return out;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
