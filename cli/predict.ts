@@ -152,8 +152,9 @@ async function writeLines(output: string, lines: ReadableStream<string>): Promis
   {
     using file = await Deno.open(tmp, { write: true, create: true, truncate: true });
     try {
-      const bytes = lines.pipeThrough(new TextEncoderStream());
-      await bytes.pipeTo(file.writable, { preventClose: true });
+      for await (const chunk of lines.pipeThrough(new TextEncoderStream())) {
+        for (let at = 0; at < chunk.length;) at += await file.write(chunk.subarray(at));
+      }
       await file.sync();
     } catch (e) {
       await Deno.remove(tmp).catch(() => {}); // a half-written file is no result
