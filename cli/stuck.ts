@@ -7,7 +7,8 @@
  * @module
  */
 
-import { argmaxColumns, type Batch, type EpochEvent, type Network } from "../mod.ts";
+import { argmaxColumns, type Batch, batches, type EpochEvent, type Network } from "../mod.ts";
+import type { Dataset } from "./data.ts";
 
 /** Outputs this close to an end of their range have a derivative of about zero. */
 const PINNED = 1e-3;
@@ -50,4 +51,28 @@ export function stuckWarning(
       "the run is not learning; try a smaller --lr, or --momentum 0";
   }
   return undefined;
+}
+
+/** After the first epoch: a warning when the run is saturated or at chance level. */
+export async function warnIfStuck(
+  network: Network,
+  output: string,
+  data: Dataset,
+  e: EpochEvent,
+): Promise<void> {
+  const warning = stuckWarning(network, output, e, await firstBatch(data), data.classes?.length);
+  if (warning) console.error(warning);
+}
+
+/** Up to 256 samples to look at: of the held-out data when there is some, else of the training data. */
+async function firstBatch(data: Dataset): Promise<Batch | undefined> {
+  const stream = data.validation
+    ? (await data.validation()).pipeThrough(batches(256))
+    : data.batches
+    ? data.batches(1, 256)
+    : (await data.train!(1)).pipeThrough(batches(256));
+  const reader = stream.getReader();
+  const { value } = await reader.read();
+  await reader.cancel();
+  return value;
 }

@@ -11,20 +11,21 @@
  */
 
 import {
-  type Batch,
-  batches,
   DataError,
   EarlyStopping,
   encodeCheckpoint,
   encodeModel,
+  type EndEvent,
   type EpochEvent,
   evaluate,
   type Evaluation,
   Network,
+  type Optimizer,
   parseSchedule,
   type Sample,
   type StepEvent,
   train,
+  type TrainOptions,
   type TrainStart,
 } from "../mod.ts";
 import {
@@ -39,14 +40,11 @@ import {
 import { csvOptions, type Dataset, loadData } from "./data.ts";
 import { formatConfusion, Report } from "./report.ts";
 import { loadNewestCheckpoint, RunFiles } from "./run_files.ts";
-import { stuckWarning } from "./stuck.ts";
+import { warnIfStuck } from "./stuck.ts";
+import { listenForStopSignals, SIGNALS } from "./signals.ts";
 import { targetName } from "./first_line.ts";
 
 type Resumed = Awaited<ReturnType<typeof loadNewestCheckpoint>>;
-
-/** The signals that stop a run cleanly, with the exit code shells expect (128 + number). */
-const SIGNALS = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
-type StopSignal = keyof typeof SIGNALS;
 
 async function main(argv: string[]): Promise<number> {
   let config = parseTrainArgs(argv);
@@ -116,6 +114,18 @@ interface Run {
   notes: string[];
 }
 
+/** A run under way: what it trains with, where it reports and writes, how far it is. */
+interface Session {
+  r: Run;
+  optimizer: Optimizer;
+  earlyStopping?: EarlyStopping;
+  report: Report;
+  files?: RunFiles;
+  /** The counters a checkpoint saves, kept up to date by the events. */
+  progress: TrainStart;
+  stop: ReturnType<typeof listenForStopSignals>;
+}
+
 async function run(r: Run): Promise<number> {
   const { config, data } = r;
   const optimizer = OPTIMIZERS[config.optimizer].make(config);
@@ -130,27 +140,28 @@ async function run(r: Run): Promise<number> {
   report.start(r.sizes, data, r.network.kernels, r.resumed?.path, r.notes);
   const files = config.out ? await RunFiles.open(config.out, start?.step) : undefined;
   const progress: TrainStart = { ...(start ?? { epoch: 0, step: 0, samplesSeen: 0 }) };
-  const saveCheckpoint = () =>
-    finite(r.network)
-      ? files!.checkpoint(
-        progress.step,
-        encodeCheckpoint({
-          network: r.network,
-          optimizer,
-          earlyStopping,
-          progress,
-          seed: config.seed,
-          config: { argv: r.argv },
-        }),
-      )
-      : Promise.resolve(undefined);
   using stop = listenForStopSignals();
+  const session: Session = { r, optimizer, earlyStopping, report, files, progress, stop };
   const started = performance.now();
   let code = 0;
-  const events = train({
-    network: r.network,
-    optimizer,
-    earlyStopping,
+  for await (const event of train(trainOptions(session, stepsPerEpoch, start))) {
+    if (event.type === "step") await onStep(session, event);
+    else if (event.type === "epoch") await onEpoch(session, event);
+    else code = await onEnd(session, event);
+  }
+  const seconds = (performance.now() - started) / 1000;
+  const samplesPerSec = (progress.samplesSeen - (start?.samplesSeen ?? 0)) / seconds;
+  await finish(r, files, report, { seconds, samplesPerSec });
+  files?.close();
+  return code;
+}
+
+function trainOptions(s: Session, stepsPerEpoch: number, start?: TrainStart): TrainOptions {
+  const { config, data, network } = s.r;
+  return {
+    network,
+    optimizer: s.optimizer,
+    earlyStopping: s.earlyStopping,
     loss: config.loss,
     data: data.train,
     batchData: data.batches,
@@ -161,47 +172,57 @@ async function run(r: Run): Promise<number> {
     epochs: config.epochs,
     batchSize: config.batch,
     snapshotEvery: config.snapshotEvery,
-    signal: stop.signal,
+    signal: s.stop.signal,
     start,
+  };
+}
+
+async function onStep(s: Session, e: StepEvent): Promise<void> {
+  track(s.progress, e);
+  s.report.step(e);
+  await s.files?.step(e);
+  if (e.snapshot) await s.files?.snapshot(e.step, encodeModel(s.r.network, {}, e.snapshot));
+}
+
+async function onEpoch(s: Session, e: EpochEvent): Promise<void> {
+  Object.assign(s.progress, {
+    epoch: e.epoch,
+    step: e.step,
+    samplesSeen: e.samplesSeen,
+    batchesIntoEpoch: 0,
   });
-  for await (const event of events) {
-    if (event.type === "step") {
-      track(progress, event);
-      report.step(event);
-      await files?.step(event);
-      if (event.snapshot) {
-        await files?.snapshot(event.step, encodeModel(r.network, {}, event.snapshot));
-      }
-    } else if (event.type === "epoch") {
-      Object.assign(progress, {
-        epoch: event.epoch,
-        step: event.step,
-        samplesSeen: event.samplesSeen,
-        batchesIntoEpoch: 0,
-      });
-      report.epoch(event);
-      if (event.epoch === 1) await warnIfStuck(r, event);
-      await files?.epoch(event);
-      if (files) await saveCheckpoint();
-    } else {
-      report.end(event, stop.received);
-      if (event.reason === "aborted") {
-        code = SIGNALS[stop.received ?? "SIGINT"];
-        // On stderr, so that it shows with --json too.
-        const path = files ? await saveCheckpoint() : undefined;
-        const saved = path ? `checkpoint written to ${path}` : "nothing saved";
-        console.error(
-          `interrupted: ${saved}${path ? `; continue with --resume ${config.out}` : ""}`,
-        );
-      }
-      if (event.reason === "non-finite") code = 1;
-    }
-  }
-  const seconds = (performance.now() - started) / 1000;
-  const samplesPerSec = (progress.samplesSeen - (start?.samplesSeen ?? 0)) / seconds;
-  await finish(r, files, report, { seconds, samplesPerSec });
-  files?.close();
-  return code;
+  s.report.epoch(e);
+  if (e.epoch === 1) await warnIfStuck(s.r.network, s.r.config.output, s.r.data, e);
+  await s.files?.epoch(e);
+  await saveCheckpoint(s);
+}
+
+/** Why the run ended, as an exit code; an interrupted run is checkpointed and says where. */
+async function onEnd(s: Session, e: EndEvent): Promise<number> {
+  s.report.end(e, s.stop.received);
+  if (e.reason === "non-finite") return 1;
+  if (e.reason !== "aborted") return 0;
+  // On stderr, so that it shows with --json too.
+  const path = await saveCheckpoint(s);
+  const saved = path ? `checkpoint written to ${path}` : "nothing saved";
+  console.error(`interrupted: ${saved}${path ? `; continue with --resume ${s.r.config.out}` : ""}`);
+  return SIGNALS[s.stop.received ?? "SIGINT"];
+}
+
+/** Writes a checkpoint under `--out` (none without one, nor of non-finite parameters). */
+function saveCheckpoint(s: Session): Promise<string | undefined> {
+  if (!s.files || !finite(s.r.network)) return Promise.resolve(undefined);
+  return s.files.checkpoint(
+    s.progress.step,
+    encodeCheckpoint({
+      network: s.r.network,
+      optimizer: s.optimizer,
+      earlyStopping: s.earlyStopping,
+      progress: s.progress,
+      seed: s.r.config.seed,
+      config: { argv: s.r.argv },
+    }),
+  );
 }
 
 function makeEarlyStopping(config: TrainConfig, data: Dataset): EarlyStopping | undefined {
@@ -211,33 +232,6 @@ function makeEarlyStopping(config: TrainConfig, data: Dataset): EarlyStopping | 
     patience: config.patience,
     minDelta: config.minDelta,
   });
-}
-
-/**
- * Stops training cleanly on SIGINT, SIGTERM and SIGHUP alike (`docker stop`, systemd and CI
- * runners send SIGTERM; a closed terminal SIGHUP), and remembers which came first.
- */
-function listenForStopSignals(): {
-  signal: AbortSignal;
-  received?: StopSignal;
-  [Symbol.dispose](): void;
-} {
-  const abort = new AbortController();
-  const state: ReturnType<typeof listenForStopSignals> = {
-    signal: abort.signal,
-    [Symbol.dispose]: () => {
-      for (const [name, listener] of listeners) Deno.removeSignalListener(name, listener);
-    },
-  };
-  const listeners = (Object.keys(SIGNALS) as StopSignal[]).map((name) => {
-    const listener = () => {
-      state.received ??= name;
-      abort.abort();
-    };
-    Deno.addSignalListener(name, listener);
-    return [name, listener] as const;
-  });
-  return state;
 }
 
 /** The counters a mid-epoch checkpoint needs: which batch of which epoch was the last trained. */
@@ -255,31 +249,6 @@ function finite(network: Network): boolean {
 /** What the data evaluated after each epoch is: a held-out split, or the test file. */
 function heldOutKind(config: TrainConfig): "validation" | "test" {
   return config.validationSplit > 0 ? "validation" : "test";
-}
-
-/** After the first epoch: a warning when the run is saturated or at chance level. */
-async function warnIfStuck(r: Run, e: EpochEvent): Promise<void> {
-  const warning = stuckWarning(
-    r.network,
-    r.config.output,
-    e,
-    await firstBatch(r.data),
-    r.data.classes?.length,
-  );
-  if (warning) console.error(warning);
-}
-
-/** Up to 256 samples to look at: of the held-out data when there is some, else of the training data. */
-async function firstBatch(data: Dataset): Promise<Batch | undefined> {
-  const stream = data.validation
-    ? (await data.validation()).pipeThrough(batches(256))
-    : data.batches
-    ? data.batches(1, 256)
-    : (await data.train!(1)).pipeThrough(batches(256));
-  const reader = stream.getReader();
-  const { value } = await reader.read();
-  await reader.cancel();
-  return value;
 }
 
 /**

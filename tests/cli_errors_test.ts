@@ -21,7 +21,6 @@ async function csv(dir: string, name: string, rows: string[], header = "a,b,c,la
   await Deno.writeTextFile(`${dir}/${name}`, [header, ...rows].join("\n") + "\n");
   return `${dir}/${name}`;
 }
-const good = ["1,2,3,a", "4,5,6,b", "7,8,9,c", "1,2,3,a", "4,5,6,b"];
 const onData = (rows: string[], ...flags: string[]): Case => async (dir) =>
   train("--data", await csv(dir, "data.csv", rows), ...flags);
 
