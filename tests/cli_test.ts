@@ -23,8 +23,9 @@ Deno.test("train CLI: with no flags it trains on the bundled digits with its pri
 });
 
 Deno.test("train CLI: prints the preset, then one line per epoch, named for the data", async () => {
-  const { code, stdout } = await train(["--epochs", "3"]);
+  const { code, stdout, stderr } = await train(["--epochs", "3"]);
   assert.equal(code, 0);
+  assert.doesNotMatch(stderr, /warning/); // a run that learns is not called stuck
   assert.match(stdout, /^preset for the bundled digits: --lr 0\.02 --momentum 0\.9 /m);
   assert.match(stdout, /sgd lr 0\.02 momentum 0\.9, .* 3 epochs,/);
   const epochLines = stdout.split("\n").filter((l) => l.startsWith("epoch "));
@@ -43,6 +44,22 @@ Deno.test("train CLI: flags override the preset, and without it the defaults are
   assert.equal(other.code, 0, other.stderr);
   assert.doesNotMatch(other.stdout, /preset/);
   assert.match(other.stdout, /sgd lr 0\.01 momentum 0, /);
+});
+
+Deno.test("train CLI: a run at chance level after epoch 1 is told so", async () => {
+  const { code, stderr } = await train([
+    "--data",
+    "data/digits_train.csv",
+    "--lr",
+    "1000",
+    "--epochs",
+    "1",
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.match(
+    stderr,
+    /^warning: after epoch 1 accuracy is 0\.\d{4}, chance level for 10 classes/m,
+  );
 });
 
 Deno.test("train CLI: --snapshot-every writes parameter snapshots under --out", async () => {
