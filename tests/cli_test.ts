@@ -142,14 +142,38 @@ Deno.test("train CLI: --help lists the library's names and exits 0", async () =>
   assert.match(stdout, /--momentum X +SGD momentum in \[0, 1\) \(default 0\)/);
 });
 
-Deno.test("train CLI: --threads above the core count is capped, with a warning", async () => {
-  const { code, stderr } = await train(["--epochs", "1", "--threads", "400"]);
-  assert.equal(code, 0, stderr);
+Deno.test("train CLI: --threads above the core count is capped, with a warning, on resume too", async () => {
+  await using out = await tempDir();
   const cores = navigator.hardwareConcurrency;
+  const capped = new RegExp(`--threads 400 is more than the ${cores} cores here: using ${cores}`);
+  const first = await train(["--epochs", "1", "--threads", "400", "--out", out.path]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, capped);
+  // The checkpoint's saved flags hold --threads 400: a resume is capped the same way.
+  const resumed = await train(["--resume", out.path, "--epochs", "2"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, capped);
+});
+
+Deno.test("train CLI: a regression says how its loss and its MSE differ", async () => {
+  const { code, stdout, stderr } = await train([
+    "--data",
+    "data/digits_train.csv",
+    "--test",
+    "data/digits_test.csv",
+    "--task",
+    "regression",
+    "--layers",
+    "64,8,1",
+    "--epochs",
+    "1",
+  ]);
+  assert.equal(code, 0, stderr);
   assert.match(
-    stderr,
-    new RegExp(`--threads 400 is more than the ${cores} cores here: using ${cores}`),
+    stdout,
+    /loss = ½ × squared error summed over the outputs; MSE = squared error averaged/,
   );
+  assert.match(stdout, /^epoch 1\/1 .* test MSE \S+ MAE \S+/m);
 });
 
 Deno.test("train CLI: a validation split and a test file: validation each epoch, the test once at the end", async () => {
