@@ -82,7 +82,7 @@ export class Report {
     this.#bar?.clear();
     if (e.reason === "non-finite") console.error(`error: ${e.message}`);
     if (e.reason === "aborted") {
-      console.log(`interrupted by ${signal} in epoch ${e.epoch + 1} after step ${e.step}`);
+      console.log(`interrupted in epoch ${e.epoch + 1} after step ${e.step} (${signal})`);
     }
     if (e.reason === "early-stopping") {
       console.log(

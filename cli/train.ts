@@ -90,16 +90,23 @@ function autoThreads(sizes: number[], batch: number): number {
   return navigator.hardwareConcurrency >= 2 && work >= 2_000_000 ? 2 : 1;
 }
 
-/** A new run never overwrites another one's files: it is resumed or gets a new folder. */
+/**
+ * A new run never overwrites another one's results: a folder with a model or a checkpoint is
+ * resumed or left alone. (One killed before its first checkpoint holds nothing to resume.)
+ */
 async function refuseOtherRun(out: string): Promise<void> {
-  for (const name of ["log.csv", "checkpoints", "model.safetensors"]) {
-    const found = await Deno.stat(`${out}/${name}`).then(() => true, () => false);
-    if (found) {
-      throw new UsageError(
-        `--out ${out} holds another run (${name}): continue it with --resume ${out}, ` +
-          "or name a new folder",
-      );
-    }
+  const checkpoints = await Array.fromAsync(Deno.readDir(`${out}/checkpoints`)).catch(() => []);
+  const model = await Deno.stat(`${out}/model.safetensors`).then(() => true, () => false);
+  const what = model
+    ? "model.safetensors"
+    : checkpoints.some((e) => /^step-\d+$/.test(e.name))
+    ? "checkpoints"
+    : undefined;
+  if (what) {
+    throw new UsageError(
+      `--out ${out} holds another run (${what}): continue it with --resume ${out}, ` +
+        "or name a new folder",
+    );
   }
 }
 

@@ -43,7 +43,7 @@ for (const [signal, exit] of [["TERM", 143], ["HUP", 129]] as const) {
     );
     assert.equal(code, exit, stderr);
     const epoch = stdout.match(
-      new RegExp(`interrupted by SIG${signal} in epoch (\\d+) after step`),
+      new RegExp(`interrupted in epoch (\\d+) after step \\d+ \\(SIG${signal}\\)`),
     );
     assert.ok(epoch, stdout);
     const said = stderr.match(
@@ -70,7 +70,7 @@ Deno.test("train CLI: Ctrl-C in the first epoch writes history.json, skips the p
       (await Deno.readTextFile(`${out.path}/log.csv`).catch(() => "")).split("\n").length > 3,
   );
   assert.equal(code, 130, stderr);
-  assert.match(stdout, /interrupted by SIGINT in epoch 1 after step \d+/);
+  assert.match(stdout, /interrupted in epoch 1 after step \d+ \(SIGINT\)/);
   assert.doesNotMatch(stderr, /curvesSvg|no epochs to plot/);
   assert.deepEqual(JSON.parse(await Deno.readTextFile(`${out.path}/history.json`)), []);
   assert.equal(await exists(`${out.path}/curves.svg`), false);

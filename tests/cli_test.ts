@@ -219,7 +219,9 @@ Deno.test("train CLI: a new run refuses an --out that holds another: --resume it
   assert.equal(again.code, 2);
   assertOneLine(
     again.stderr,
-    new RegExp(`--out ${out.path} holds another run \\(log.csv\\): continue it with --resume`),
+    new RegExp(
+      `--out ${out.path} holds another run \\(model.safetensors\\): continue it with --resume`,
+    ),
   );
   assert.equal(await Deno.readTextFile(`${out.path}/log.csv`), before);
 });

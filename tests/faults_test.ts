@@ -176,12 +176,12 @@ Deno.test("the train command may read only the paths it is given and write only 
   }
 });
 
-Deno.test("predict may read the model and the data, and write only its --output", () => {
+Deno.test("predict may read the model and the data, and write only its --output (via .tmp)", () => {
   assert.deepEqual(
     permissionsFor("predict", ["--model", "runs/1", "--data", "new.csv", "--output", "p.csv"]),
     [
-      "--allow-read=runs/1,new.csv,p.csv",
-      "--allow-write=p.csv",
+      "--allow-read=runs/1,new.csv,p.csv,p.csv.tmp",
+      "--allow-write=p.csv,p.csv.tmp",
     ],
   );
   assert.deepEqual(permissionsFor("predict", ["--model", "runs/1", "--data", "new.csv"]), [
