@@ -16,4 +16,4 @@
  * @module
  */
 
-export { type CurvePoint, curvesSvg } from "./src/plot.ts";
+export { type CurvePoint, type CurvesOptions, curvesSvg } from "./src/plot.ts";

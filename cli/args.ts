@@ -6,7 +6,18 @@
  */
 
 import { parseArgs } from "node:util";
-import type { ActivationName, BackendName, LossName, Monitor } from "../mod.ts";
+import {
+  type ActivationName,
+  activations,
+  Adam,
+  type BackendName,
+  losses,
+  type LossName,
+  type Monitor,
+  type Optimizer,
+  parseSchedule,
+  SGD,
+} from "../mod.ts";
 import { BUNDLED_TEST, BUNDLED_TRAIN } from "./sources.ts";
 
 /** A bad command line; the message names the flag. */
@@ -27,7 +38,7 @@ export interface TrainConfig {
   output: ActivationName;
   loss: LossName;
   batch: number;
-  optimizer: "sgd" | "adam";
+  optimizer: keyof typeof OPTIMIZERS;
   lr: number;
   momentum: number;
   nesterov: boolean;
@@ -59,22 +70,80 @@ export interface TrainConfig {
   help: boolean;
 }
 
+/**
+ * The closed sets of names the flags accept, derived from the library's registries so that
+ * choices, help and checks cannot drift from what the library implements.
+ */
+export const OPTIMIZERS = {
+  sgd: {
+    lr: 0.01, // Keras' default; PyTorch has none
+    make: (c: TrainConfig): Optimizer =>
+      new SGD({
+        learningRate: c.lr,
+        momentum: c.momentum,
+        nesterov: c.nesterov,
+        weightDecay: c.weightDecay,
+      }),
+  },
+  adam: {
+    lr: 0.001, // PyTorch's and Keras' default
+    make: (c: TrainConfig): Optimizer =>
+      new Adam({ learningRate: c.lr, weightDecay: c.weightDecay }),
+  },
+} as const satisfies Record<string, { lr: number; make: (c: TrainConfig) => Optimizer }>;
+
+/** Every backend, in words; `satisfies` makes a new backend name a type error here until listed. */
+const BACKENDS = {
+  auto: "the fastest that loads (default)",
+  wasm: "wasm relaxed SIMD",
+  "wasm-simd": "wasm SIMD",
+  typescript: "plain TypeScript loops",
+} as const satisfies Record<BackendName, string>;
+
+/** Softmax only makes sense on the output layer (the library refuses it elsewhere). */
+const OUTPUT_ONLY: readonly string[] = ["softmax"];
+
+const CHOICES = {
+  task: ["classification", "regression"],
+  activation: (Object.keys(activations) as ActivationName[]).filter((a) =>
+    !OUTPUT_ONLY.includes(a)
+  ),
+  output: Object.keys(activations) as ActivationName[],
+  loss: Object.keys(losses) as LossName[],
+  optimizer: Object.keys(OPTIMIZERS) as (keyof typeof OPTIMIZERS)[],
+  backend: Object.keys(BACKENDS) as BackendName[],
+  monitor: ["validationLoss", "validationAccuracy", "trainLoss"],
+} as const;
+
+/**
+ * What the bare `deno task train` adds on the bundled digits: SGD with momentum, tuned there
+ * (0.97 test accuracy in 20 epochs, against 0.93 with the plain defaults). It is printed when
+ * used, and any flag given overrides it.
+ */
+export const BUNDLED_PRESET: readonly string[] = ["--lr", "0.02", "--momentum", "0.9"];
+
+export const DEFAULT_DATA = BUNDLED_TRAIN;
+const DEFAULT_TEST = BUNDLED_TEST;
+
 export const USAGE = `Usage: deno task train [flags]
 
-Trains a fully-connected network by full-matrix mini-batch backprop.
+Trains a fully-connected network by full-matrix mini-batch backprop. Defaults follow
+PyTorch and Keras (plain SGD, no momentum); with no data flag it trains on the bundled
+digits with the preset ${BUNDLED_PRESET.join(" ")} (flags given override it).
 
 Data
-  --data FILE            training CSV (default: data/digits_train.csv)
-  --test FILE            test CSV, evaluated after each epoch (default with the
-                         bundled data: data/digits_test.csv)
+  --data FILE            training CSV (default: ${DEFAULT_DATA})
+  --test FILE            test CSV: evaluated after each epoch, or only once at the end
+                         with --validation-split (default with the bundled data:
+                         ${DEFAULT_TEST})
   --idx DIR              train on MNIST-style IDX files in DIR (train-*, t10k-*)
   --validation-split F   hold out a seeded, stratified fraction F for validation
   --label COL            label column, by header name or 0-based index (default: a
                          column named label/class/target/species/y, else the last)
-  --task T               classification (default) or regression
+  --task T               ${CHOICES.task.join(" or ")} (default classification)
   --scale S              standard (CSV default: per feature to mean 0, sd 1), minmax
                          (per feature to 0..1), auto (IDX default: divide by the largest
-                         absolute value) or a factor X; computed on the training data,
+                         absolute value) or a factor X > 0; computed on the training data,
                          stored in the model, applied by predict
   --max-classes N        the most distinct labels a CSV may have (default 1000)
   --shuffle-buffer N     shuffle buffer size when streaming; 0 = file order (default 1024)
@@ -82,41 +151,40 @@ Data
                          fully each epoch (default 1024)
 Network
   --layers N0,N1,..      layer sizes, input first (default: from the data, one hidden 32)
-  --activation A         hidden layers: sigmoid, tanh, relu (default), identity
-  --output A             output layer (default: softmax with cross-entropy, else identity)
-  --loss L               cross-entropy (default for classification) or quadratic
-  --backend B            auto (default), wasm, wasm-simd or typescript kernels
-  --threads N|auto       threads for the matrix products; auto (default) uses two when
-                         the products are large enough to pay for it
+  --activation A         hidden layers: ${CHOICES.activation.join(", ")} (default relu)
+  --output A             output layer: ${CHOICES.output.join(", ")}
+                         (default: softmax with cross-entropy, else identity)
+  --loss L               ${CHOICES.loss.join(", ")} (default: cross-entropy for
+                         classification, quadratic for regression)
+  --backend B            ${Object.entries(BACKENDS).map(([k, v]) => `${k}: ${v}`).join("; ")}
+  --threads N|auto       threads for the matrix products, at most the cores here; auto
+                         (default) uses two when the products are large enough
   --seed N               seed of the weights, the shuffle and the split (default 1)
 Training
   --epochs N             epochs (default 20)
   --batch M              mini-batch size (default 32)
-  --optimizer O          sgd (default) or adam
-  --lr X                 learning rate (default 0.02 for sgd, 0.001 for adam)
-  --momentum X           SGD momentum in [0, 1) (default 0.9)
+  --optimizer O          ${CHOICES.optimizer.join(" or ")} (default sgd)
+  --lr X                 learning rate (default ${
+  Object.entries(OPTIMIZERS).map(([k, o]) => `${o.lr} for ${k}`).join(", ")
+})
+  --momentum X           SGD momentum in [0, 1) (default 0)
   --nesterov             Nesterov momentum
   --weight-decay X       L2 weight decay (default 0)
   --schedule S           learning rate per step: constant (default), step:STEPS:GAMMA,
                          exp:GAMMA[:DECAY_STEPS], cosine[:warmup=STEPS][:min=LR]
   --patience N           early stopping after N epochs without improvement; the best
                          parameters are restored at the end
-  --monitor M            validationLoss (default with validation data),
-                         validationAccuracy or trainLoss
+  --monitor M            ${CHOICES.monitor.join(", ")} (default: validationLoss
+                         with validation data, else trainLoss)
   --min-delta X          least change that counts as an improvement (default 0)
 Output
   --out DIR              write log.csv, history.json, curves.svg, checkpoints and
-                         the model here
+                         the model here (a new folder, or one of this run: see --resume)
   --resume DIR           continue the run saved in DIR (flags given now override)
   --snapshot-every N     save the parameters every N steps (needs --out)
   --json                 print every event, then a summary, as JSON lines
   -h, --help             this text
 `;
-
-const HIDDEN: readonly ActivationName[] = ["sigmoid", "tanh", "relu", "identity"];
-const OUTPUT: readonly ActivationName[] = [...HIDDEN, "softmax"];
-export const DEFAULT_DATA = BUNDLED_TRAIN;
-const DEFAULT_TEST = BUNDLED_TEST;
 
 const OPTIONS = {
   data: { type: "string" },
@@ -157,47 +225,42 @@ const OPTIONS = {
 /**
  * Parses `argv` (the flags after the command) into a {@linkcode TrainConfig}.
  * Later flags win over earlier ones, which is how `--resume` lays new flags
- * over the saved ones.
+ * over the saved ones and how flags override the bundled preset.
  */
 export function parseTrainArgs(argv: string[]): TrainConfig {
   const v = parse(argv);
-  const task = oneOf(
-    "--task",
-    v.task ?? "classification",
-    ["classification", "regression"] as const,
-  );
+  const task = oneOf("--task", v.task ?? "classification", CHOICES.task);
   const loss = oneOf(
     "--loss",
     v.loss ?? (task === "classification" ? "cross-entropy" : "quadratic"),
-    [
-      "cross-entropy",
-      "quadratic",
-    ] as const,
+    CHOICES.loss,
   );
-  const optimizer = oneOf("--optimizer", v.optimizer ?? "sgd", ["sgd", "adam"] as const);
+  const optimizer = oneOf("--optimizer", v.optimizer ?? "sgd", CHOICES.optimizer);
   const bundled = v.data === undefined && v.idx === undefined;
+  const lr = positive("--lr", v.lr ?? String(OPTIMIZERS[optimizer].lr));
+  const epochs = integer("--epochs", v.epochs ?? "20", 1);
   const config: TrainConfig = {
-    data: v.data ?? DEFAULT_DATA,
-    test: v.test ?? (bundled ? DEFAULT_TEST : undefined),
-    idx: v.idx,
+    data: path("--data", v.data) ?? DEFAULT_DATA,
+    test: path("--test", v.test) ?? (bundled ? DEFAULT_TEST : undefined),
+    idx: path("--idx", v.idx),
     label: v.label === undefined ? undefined : /^-?\d+$/.test(v.label) ? Number(v.label) : v.label,
     task,
     layers: v.layers === undefined ? undefined : layerSizes(v.layers),
-    activation: oneOf("--activation", v.activation ?? "relu", HIDDEN),
+    activation: oneOf("--activation", v.activation ?? "relu", CHOICES.activation),
     output: oneOf(
       "--output",
       v.output ?? (loss === "cross-entropy" ? "softmax" : "identity"),
-      OUTPUT,
+      CHOICES.output,
     ),
     loss,
     batch: integer("--batch", v.batch ?? "32", 1),
     optimizer,
-    lr: positive("--lr", v.lr ?? (optimizer === "adam" ? "0.001" : "0.02")),
-    momentum: fraction("--momentum", v.momentum ?? "0.9", true),
+    lr,
+    momentum: fraction("--momentum", v.momentum ?? "0", true),
     nesterov: v.nesterov ?? false,
     weightDecay: number("--weight-decay", v["weight-decay"] ?? "0", 0),
-    schedule: v.schedule ?? "constant",
-    epochs: integer("--epochs", v.epochs ?? "20", 1),
+    schedule: schedule(v.schedule ?? "constant", lr),
+    epochs,
     seed: integer("--seed", v.seed ?? "1", 0),
     scale: v.scale === undefined || ["auto", "standard", "minmax"].includes(v.scale)
       ? v.scale as TrainConfig["scale"]
@@ -209,21 +272,13 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     shuffleBuffer: integer("--shuffle-buffer", v["shuffle-buffer"] ?? "1024", 0),
     cacheMb: number("--cache-mb", v["cache-mb"] ?? "1024", 0),
     patience: integer("--patience", v.patience ?? "0", 0),
-    monitor: v.monitor === undefined ? undefined : oneOf(
-      "--monitor",
-      v.monitor,
-      ["validationLoss", "validationAccuracy", "trainLoss"] as const,
-    ),
+    monitor: v.monitor === undefined ? undefined : oneOf("--monitor", v.monitor, CHOICES.monitor),
     minDelta: number("--min-delta", v["min-delta"] ?? "0", 0),
-    backend: oneOf(
-      "--backend",
-      v.backend ?? "auto",
-      ["auto", "wasm", "wasm-simd", "typescript"] as const,
-    ),
+    backend: oneOf("--backend", v.backend ?? "auto", CHOICES.backend),
     threads: (v.threads ?? "auto") === "auto" ? "auto" : integer("--threads", v.threads!, 1),
     snapshotEvery: integer("--snapshot-every", v["snapshot-every"] ?? "0", 0),
-    out: (v.out ?? v.resume)?.replace(/\/+$/, ""),
-    resume: v.resume,
+    out: path("--out", v.out ?? v.resume),
+    resume: path("--resume", v.resume),
     json: v.json ?? false,
     help: v.help ?? false,
   };
@@ -234,7 +289,37 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     throw new UsageError("--layers needs at least two sizes (input and output)");
   }
   if (config.monitor && config.patience === 0) throw new UsageError("--monitor needs --patience N");
+  checkPairing(config);
   return config;
+}
+
+/**
+ * Loss and output pairings that cannot learn: cross-entropy takes the log of probabilities
+ * (a softmax or sigmoid output) and has no meaning for regression targets.
+ */
+function checkPairing(c: TrainConfig): void {
+  if (c.loss !== "cross-entropy") return;
+  if (c.task === "regression") {
+    throw new UsageError("--loss cross-entropy is for classification; use --loss quadratic");
+  }
+  if (!["softmax", "sigmoid"].includes(c.output)) {
+    throw new UsageError(
+      `--loss cross-entropy needs probabilities: --output softmax or sigmoid, got "${c.output}"`,
+    );
+  }
+}
+
+/**
+ * The cores this machine has: more threads than that only cost memory and switches
+ * (400 threads took 2.3 GB). Returns the threads to use and, when capped, why.
+ */
+export function capThreads(threads: number): { threads: number; note?: string } {
+  const cores = navigator.hardwareConcurrency;
+  if (threads <= cores) return { threads };
+  return {
+    threads: cores,
+    note: `--threads ${threads} is more than the ${cores} cores here: using ${cores}`,
+  };
 }
 
 function parse(
@@ -243,12 +328,31 @@ function parse(
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string;
 } {
   try {
-    return parseArgs({ args: argv, strict: true, allowPositionals: false, options: OPTIONS })
-      .values;
+    return parseArgs({
+      args: negativesInline(argv),
+      strict: true,
+      allowPositionals: false,
+      options: OPTIONS,
+    }).values;
   } catch (e) {
     // node:util's messages name the flag; keep the first sentence, not its advice.
     throw new UsageError((e as Error).message.split("\n")[0].split(". To specify")[0]);
   }
+}
+
+/**
+ * `--epochs -3` as `--epochs=-3`: node:util takes a value that starts with `-` for a flag
+ * ("argument is ambiguous"), where the user meant a negative number to be checked.
+ */
+function negativesInline(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const option = OPTIONS[argv[i].slice(2) as keyof typeof OPTIONS];
+    if (option?.type === "string" && /^-[\d.]/.test(argv[i + 1] ?? "")) {
+      out.push(`${argv[i]}=${argv[++i]}`);
+    } else out.push(argv[i]);
+  }
+  return out;
 }
 
 function oneOf<T extends string>(flag: string, value: string, allowed: readonly T[]): T {
@@ -256,6 +360,23 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
     throw new UsageError(`${flag} must be one of ${allowed.join(", ")}, got "${value}"`);
   }
   return value as T;
+}
+
+/** A path flag's value without trailing slashes; an empty value names nothing and is refused. */
+function path(flag: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined;
+  if (value === "") throw new UsageError(`${flag} needs a path, got an empty value`);
+  return value.replace(/(.)\/+$/, "$1");
+}
+
+/** The schedule, checked now so that a typo is a usage error before any data is read. */
+function schedule(text: string, lr: number): string {
+  try {
+    parseSchedule(text, lr, 1);
+  } catch (e) {
+    throw new UsageError(`--schedule: ${(e as Error).message}`);
+  }
+  return text;
 }
 
 function number(flag: string, text: string, min = -Infinity): number {
@@ -285,7 +406,8 @@ function fraction(flag: string, text: string, zeroAllowed: boolean): number {
 function integer(flag: string, text: string, min: number): number {
   const x = number(flag, text);
   if (!Number.isInteger(x) || x < min) {
-    throw new UsageError(`${flag} needs a whole number ≥ ${min}, got "${text}"`);
+    const what = min === 1 ? "a positive whole number" : `a whole number ≥ ${min}`;
+    throw new UsageError(`${flag} needs ${what}, got "${text}"`);
   }
   return x;
 }

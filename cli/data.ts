@@ -68,6 +68,10 @@ export interface Dataset {
   validation?: () => Promise<ReadableStream<Sample>>;
   /** What the validation data is, in words. */
   validationName?: string;
+  /** With a validation split: opens the test file, evaluated once at the end. */
+  test?: () => Promise<ReadableStream<Sample>>;
+  /** What the test data is, in words. */
+  testName?: string;
 }
 
 /**
@@ -235,6 +239,8 @@ export async function loadData(config: TrainConfig, csv: CsvSamplesOptions): Pro
       ...fromCache(split.train, config),
       validation: () => Promise.resolve(split.validation.stream()),
       validationName: `validation split ${config.validationSplit}`,
+      test,
+      testName: config.idx ? `${config.idx} (t10k)` : config.test,
     };
   }
   const validation = test;

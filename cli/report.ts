@@ -14,30 +14,51 @@ import { ProgressBar } from "./progress.ts";
 export class Report {
   readonly #bar?: ProgressBar;
 
-  constructor(readonly config: TrainConfig, stepsPerEpoch: number) {
+  /** `heldOut` names the data evaluated after each epoch: a validation split, or the test file. */
+  constructor(
+    readonly config: TrainConfig,
+    stepsPerEpoch: number,
+    readonly heldOut: "validation" | "test" = "test",
+  ) {
     if (!config.json && Deno.stdout.isTerminal()) {
       this.#bar = new ProgressBar(config.epochs, stepsPerEpoch);
     }
   }
 
-  /** The opening lines: what is trained on what, and how. */
-  start(sizes: number[], data: Dataset, kernels: string, resumedFrom?: string): void {
+  /** The opening lines: what is trained on what, and how (and any `notes`, such as a preset). */
+  start(
+    sizes: number[],
+    data: Dataset,
+    kernels: string,
+    resumedFrom?: string,
+    notes: string[] = [],
+  ): void {
     if (this.config.json) return;
     const c = this.config;
+    for (const note of notes) console.log(note);
     if (resumedFrom) console.log(`resuming from ${resumedFrom}`);
     console.log(
       `training ${sizes.join("-")} (${c.activation} hidden, ${c.output} output, ${c.loss}) on ` +
         `${c.idx ?? c.data}: ${data.samples} samples, features ${data.scaling}`,
     );
-    console.log(
-      `  data: ${data.mode}${data.validationName ? `; validation: ${data.validationName}` : ""}`,
-    );
+    const held = data.validationName ? `; ${this.heldOut}: ${data.validationName}` : "";
+    const test = data.testName ? `; test (once, at the end): ${data.testName}` : "";
+    console.log(`  data: ${data.mode}${held}${test}`);
     console.log(
       `  ${c.optimizer} lr ${c.lr}${
         c.optimizer === "sgd" ? ` momentum ${c.momentum}${c.nesterov ? " (Nesterov)" : ""}` : ""
       }` +
-        `, schedule ${c.schedule}, batch ${c.batch}, ${c.epochs} epochs, seed ${c.seed}, ${kernels} kernels`,
+        `, schedule ${c.schedule}, batch ${c.batch}, ${
+          plural(c.epochs, "epoch")
+        }, seed ${c.seed}, ` +
+        `${kernels} kernels`,
     );
+    if (c.task === "regression" && c.loss === "quadratic") {
+      // The two figures differ by ½ and by the sum over outputs: say so once, not leave a puzzle.
+      console.log(
+        "  loss = ½ × squared error summed over the outputs; MSE = squared error averaged over them",
+      );
+    }
   }
 
   step(e: StepEvent): void {
@@ -50,20 +71,22 @@ export class Report {
   epoch(e: EpochEvent): void {
     if (this.config.json) return void console.log(JSON.stringify(e));
     this.#bar?.clear();
-    console.log(describeEpoch(e, this.config.epochs));
+    console.log(describeEpoch(e, this.config.epochs, this.heldOut === "test" ? "test" : "val"));
   }
 
-  /** Why training stopped, on stderr when it is bad news. */
-  end(e: EndEvent): void {
+  /** Why training stopped, on stderr when it is bad news; `signal` is what interrupted it. */
+  end(e: EndEvent, signal = "SIGINT"): void {
     if (this.config.json) return void console.log(JSON.stringify(e));
     this.#bar?.clear();
     if (e.reason === "non-finite") console.error(`error: ${e.message}`);
     if (e.reason === "aborted") {
-      console.log(`interrupted in epoch ${e.epoch + 1} after step ${e.step}`);
+      console.log(`interrupted in epoch ${e.epoch + 1} after step ${e.step} (${signal})`);
     }
     if (e.reason === "early-stopping") {
       console.log(
-        `early stopping after epoch ${e.epoch}: no improvement for ${this.config.patience} epochs`,
+        `early stopping after epoch ${e.epoch}: no improvement for ${
+          plural(this.config.patience, "epoch")
+        }`,
       );
     }
     if (e.restoredBest) {
@@ -81,20 +104,27 @@ export class Report {
   }
 }
 
-/** One epoch's line: losses, accuracy and speed. */
-export function describeEpoch(e: EpochEvent, epochs: number): string {
+/** `1 epoch`, `2 epochs`. */
+function plural(n: number, noun: string): string {
+  return `${n} ${noun}${n === 1 ? "" : "s"}`;
+}
+
+/** One epoch's line: losses, accuracy and speed; `held` names the held-out data (val or test). */
+export function describeEpoch(e: EpochEvent, epochs: number, held = "val"): string {
   const width = String(epochs).length;
   const parts = [
     `epoch ${String(e.epoch).padStart(width)}/${epochs}`,
     `loss ${e.trainLoss.toFixed(4)}`,
   ];
   if (e.trainAccuracy !== undefined) parts.push(`accuracy ${e.trainAccuracy.toFixed(4)}`);
-  if (e.validationLoss !== undefined) parts.push(`val loss ${e.validationLoss.toFixed(4)}`);
+  if (e.validationLoss !== undefined) parts.push(`${held} loss ${e.validationLoss.toFixed(4)}`);
   if (e.validationAccuracy !== undefined) {
-    parts.push(`val accuracy ${e.validationAccuracy.toFixed(4)}`);
+    parts.push(`${held} accuracy ${e.validationAccuracy.toFixed(4)}`);
   }
   if (e.validationMSE !== undefined) {
-    parts.push(`val MSE ${e.validationMSE.toPrecision(4)} MAE ${e.validationMAE!.toPrecision(4)}`);
+    parts.push(
+      `${held} MSE ${e.validationMSE.toPrecision(4)} MAE ${e.validationMAE!.toPrecision(4)}`,
+    );
   }
   parts.push(`${Math.round(e.samplesPerSec)} samples/s${e.best ? "  *" : ""}`);
   return parts.join("  ");

@@ -22,7 +22,7 @@
  */
 
 import { DataError, decodeCheckpoint, type EpochEvent, type StepEvent } from "../mod.ts";
-import { curvesSvg } from "../plot.ts";
+import { type CurvesOptions, curvesSvg } from "../plot.ts";
 import { UsageError } from "./args.ts";
 import { isTemporary, writeDirAtomic, writeFileAtomic } from "./files.ts";
 
@@ -124,11 +124,19 @@ export class RunFiles {
     });
   }
 
-  /** The final model and the curves. */
-  async finish(model: Uint8Array): Promise<void> {
-    const [modelPath, curves] = [`${this.dir}/model.safetensors`, `${this.dir}/curves.svg`];
-    await this.#writing(modelPath, () => writeFileAtomic(modelPath, model));
-    await this.#writing(curves, () => writeFileAtomic(curves, curvesSvg(this.history)));
+  /** The history, the final model (unless withheld) and the curves (once an epoch ended). */
+  async finish(model?: Uint8Array, curves?: CurvesOptions): Promise<void> {
+    const history = `${this.dir}/history.json`;
+    await this.#writing(
+      history,
+      () => writeFileAtomic(history, JSON.stringify(this.history, null, 2)),
+    );
+    const modelPath = `${this.dir}/model.safetensors`;
+    if (model) await this.#writing(modelPath, () => writeFileAtomic(modelPath, model));
+    if (this.history.length > 0) {
+      const path = `${this.dir}/curves.svg`;
+      await this.#writing(path, () => writeFileAtomic(path, curvesSvg(this.history, curves)));
+    }
   }
 
   close(): void {

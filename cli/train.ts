@@ -3,46 +3,68 @@
  *
  * It uses the library only through `mod.ts`, as any user would. Bad flags and
  * bad data end in one line on stderr (exit 2 for usage, 1 for data), never in
- * a stack trace. Ctrl-C finishes the current batch, writes a checkpoint, says
- * where, and exits with 130; `--resume` continues from it exactly.
+ * a stack trace. Ctrl-C (SIGINT), SIGTERM and SIGHUP finish the current batch,
+ * write a checkpoint, say where, and exit with 128 + the signal's number;
+ * `--resume` continues from it exactly.
  *
  * @module
  */
 
 import {
-  Adam,
+  DataError,
   EarlyStopping,
   encodeCheckpoint,
   encodeModel,
+  type EndEvent,
+  type EpochEvent,
   evaluate,
+  type Evaluation,
   Network,
   type Optimizer,
   parseSchedule,
-  SGD,
+  type Sample,
   type StepEvent,
   train,
+  type TrainOptions,
   type TrainStart,
 } from "../mod.ts";
-import { parseTrainArgs, type TrainConfig, USAGE, UsageError } from "./args.ts";
+import {
+  BUNDLED_PRESET,
+  capThreads,
+  OPTIMIZERS,
+  parseTrainArgs,
+  type TrainConfig,
+  USAGE,
+  UsageError,
+} from "./args.ts";
 import { csvOptions, type Dataset, loadData } from "./data.ts";
 import { formatConfusion, Report } from "./report.ts";
 import { loadNewestCheckpoint, RunFiles, savedFlags } from "./run_files.ts";
+import { warnIfStuck } from "./stuck.ts";
+import { listenForStopSignals, SIGNALS } from "./signals.ts";
+import { targetName } from "./first_line.ts";
 
-/** The exit codes of a run stopped by a signal, as shells expect (128 + its number). */
-const STOPPED_BY = { SIGINT: 130, SIGTERM: 143, SIGHUP: 129 } as const;
+type Resumed = Awaited<ReturnType<typeof loadNewestCheckpoint>>;
 
 async function main(argv: string[]): Promise<number> {
   let config = parseTrainArgs(argv);
   if (config.help) return console.log(USAGE), 0;
   const resumed = config.resume ? await loadNewestCheckpoint(config.resume) : undefined;
+  const notes: string[] = [];
   if (resumed) {
     // The saved flags, then today's: later flags win, so `--epochs 30` extends a run.
     argv = [...savedFlags(resumed.argv), ...argv];
-    config = parseTrainArgs(argv);
+  } else if (!argv.some((a) => /^--(data|idx)(=|$)/.test(a))) {
+    argv = [...BUNDLED_PRESET, ...argv];
+    notes.push(`preset for the bundled digits: ${BUNDLED_PRESET.join(" ")} (flags override it)`);
   }
+  config = parseTrainArgs(argv);
   const data = await loadData(config, await csvOptions(config));
   const sizes = checkLayers(config, data);
-  const threads = config.threads === "auto" ? autoThreads(sizes, config.batch) : config.threads;
+  await checkHeldOut(data);
+  const wanted = config.threads === "auto" ? autoThreads(sizes, config.batch) : config.threads;
+  const { threads, note } = capThreads(wanted);
+  if (note) console.error(`warning: ${note}`);
   const network = resumed ? resumed.network(config.backend, threads) : new Network({
     sizes,
     activations: [...Array(sizes.length - 2).fill(config.activation), config.output],
@@ -51,7 +73,7 @@ async function main(argv: string[]): Promise<number> {
     threads,
   });
   try {
-    return await run(config, argv, data, sizes, network, resumed);
+    return await run({ config, argv, data, sizes, network, resumed, notes });
   } finally {
     network.close();
   }
@@ -66,115 +88,135 @@ function autoThreads(sizes: number[], batch: number): number {
   return navigator.hardwareConcurrency >= 2 && work >= 2_000_000 ? 2 : 1;
 }
 
-async function run(
-  config: TrainConfig,
-  argv: string[],
-  data: Dataset,
-  sizes: number[],
-  network: Network,
-  resumed: Awaited<ReturnType<typeof loadNewestCheckpoint>> | undefined,
-): Promise<number> {
-  const optimizer = makeOptimizer(config);
-  const earlyStopping = config.patience > 0
-    ? new EarlyStopping({
-      monitor: config.monitor ?? (data.validation ? "validationLoss" : "trainLoss"),
-      patience: config.patience,
-      minDelta: config.minDelta,
-    })
-    : undefined;
-  if (resumed) {
-    resumed.restoreOptimizer(optimizer);
-    if (earlyStopping) resumed.restoreEarlyStopping(earlyStopping);
-  }
-  const start: TrainStart | undefined = resumed?.info.progress;
-  const stepsPerEpoch = Math.ceil(data.samples / config.batch);
-  const report = new Report(config, stepsPerEpoch);
-  report.start(sizes, data, network.kernels, resumed?.path);
-  const files = config.out ? await RunFiles.open(config.out, start?.step) : undefined;
+/** Everything a run works with, set up before the first step. */
+interface Run {
+  config: TrainConfig;
+  argv: string[];
+  data: Dataset;
+  sizes: number[];
+  network: Network;
+  resumed?: Resumed;
+  notes: string[];
+}
 
-  const abort = new AbortController();
-  let stoppedBy: keyof typeof STOPPED_BY = "SIGINT";
-  const listeners = Object.keys(STOPPED_BY).map((name) => {
-    const signal = name as keyof typeof STOPPED_BY;
-    const stop = () => (stoppedBy = signal, abort.abort());
-    Deno.addSignalListener(signal, stop);
-    return () => Deno.removeSignalListener(signal, stop);
-  });
+/** A run under way: what it trains with, where it reports and writes, how far it is. */
+interface Session {
+  r: Run;
+  optimizer: Optimizer;
+  earlyStopping?: EarlyStopping;
+  report: Report;
+  files?: RunFiles;
+  /** The counters a checkpoint saves, kept up to date by the events. */
+  progress: TrainStart;
+  stop: ReturnType<typeof listenForStopSignals>;
+}
+
+async function run(r: Run): Promise<number> {
+  const { config, data } = r;
+  const optimizer = OPTIMIZERS[config.optimizer].make(config);
+  const earlyStopping = makeEarlyStopping(config, data);
+  if (r.resumed) {
+    r.resumed.restoreOptimizer(optimizer);
+    if (earlyStopping) r.resumed.restoreEarlyStopping(earlyStopping);
+  }
+  const start: TrainStart | undefined = r.resumed?.info.progress;
+  const stepsPerEpoch = Math.ceil(data.samples / config.batch);
+  const report = new Report(config, stepsPerEpoch, heldOutKind(config));
+  report.start(r.sizes, data, r.network.kernels, r.resumed?.path, r.notes);
+  const files = config.out ? await RunFiles.open(config.out, start?.step) : undefined;
   const progress: TrainStart = { ...(start ?? { epoch: 0, step: 0, samplesSeen: 0 }) };
-  const saveCheckpoint = () =>
-    files!.checkpoint(
-      progress.step,
-      encodeCheckpoint({
-        network,
-        optimizer,
-        earlyStopping,
-        progress,
-        seed: config.seed,
-        config: { argv },
-      }),
-    );
+  using stop = listenForStopSignals();
+  const session: Session = { r, optimizer, earlyStopping, report, files, progress, stop };
   const started = performance.now();
   let code = 0;
-  try {
-    for await (
-      const event of train({
-        network,
-        optimizer,
-        earlyStopping,
-        loss: config.loss,
-        data: data.train,
-        batchData: data.batches,
-        validation: data.validation,
-        shuffle: data.shuffle,
-        schedule: parseSchedule(config.schedule, config.lr, config.epochs * stepsPerEpoch),
-        classification: config.task === "classification",
-        epochs: config.epochs,
-        batchSize: config.batch,
-        snapshotEvery: config.snapshotEvery,
-        signal: abort.signal,
-        start,
-      })
-    ) {
-      if (event.type === "step") {
-        track(progress, event);
-        report.step(event);
-        await files?.step(event);
-        if (event.snapshot) {
-          await files?.snapshot(event.step, encodeModel(network, {}, event.snapshot));
-        }
-      } else if (event.type === "epoch") {
-        Object.assign(progress, {
-          epoch: event.epoch,
-          step: event.step,
-          samplesSeen: event.samplesSeen,
-          batchesIntoEpoch: 0,
-        });
-        report.epoch(event);
-        await files?.epoch(event);
-        if (files) await saveCheckpoint();
-      } else {
-        report.end(event);
-        if (event.reason === "aborted") {
-          code = STOPPED_BY[stoppedBy];
-          // On stderr, so that it shows with --json too.
-          const saved = files
-            ? `checkpoint written to ${await saveCheckpoint()}`
-            : "no --out, nothing saved";
-          console.error(
-            `interrupted: ${saved}${files ? `; continue with --resume ${config.out}` : ""}`,
-          );
-        }
-        if (event.reason === "non-finite") code = 1;
-      }
-    }
-  } finally {
-    listeners.forEach((remove) => remove());
+  for await (const event of train(trainOptions(session, stepsPerEpoch, start))) {
+    if (event.type === "step") await onStep(session, event);
+    else if (event.type === "epoch") await onEpoch(session, event);
+    else code = await onEnd(session, event);
   }
   const seconds = (performance.now() - started) / 1000;
   const samplesPerSec = (progress.samplesSeen - (start?.samplesSeen ?? 0)) / seconds;
-  await finish(config, data, network, files, report, { seconds, samplesPerSec });
+  await finish(r, files, report, { seconds, samplesPerSec });
   files?.close();
   return code;
+}
+
+function trainOptions(s: Session, stepsPerEpoch: number, start?: TrainStart): TrainOptions {
+  const { config, data, network } = s.r;
+  return {
+    network,
+    optimizer: s.optimizer,
+    earlyStopping: s.earlyStopping,
+    loss: config.loss,
+    data: data.train,
+    batchData: data.batches,
+    validation: data.validation,
+    shuffle: data.shuffle,
+    schedule: parseSchedule(config.schedule, config.lr, config.epochs * stepsPerEpoch),
+    classification: config.task === "classification",
+    epochs: config.epochs,
+    batchSize: config.batch,
+    snapshotEvery: config.snapshotEvery,
+    signal: s.stop.signal,
+    start,
+  };
+}
+
+async function onStep(s: Session, e: StepEvent): Promise<void> {
+  track(s.progress, e);
+  s.report.step(e);
+  await s.files?.step(e);
+  if (e.snapshot) await s.files?.snapshot(e.step, encodeModel(s.r.network, {}, e.snapshot));
+}
+
+async function onEpoch(s: Session, e: EpochEvent): Promise<void> {
+  Object.assign(s.progress, {
+    epoch: e.epoch,
+    step: e.step,
+    samplesSeen: e.samplesSeen,
+    batchesIntoEpoch: 0,
+  });
+  s.report.epoch(e);
+  if (e.epoch === 1) await warnIfStuck(s.r.network, s.r.config.output, s.r.data, e);
+  await s.files?.epoch(e);
+  await saveCheckpoint(s);
+}
+
+/** Why the run ended, as an exit code; an interrupted run is checkpointed and says where. */
+async function onEnd(s: Session, e: EndEvent): Promise<number> {
+  s.report.end(e, s.stop.received);
+  if (e.reason === "non-finite") return 1;
+  if (e.reason !== "aborted") return 0;
+  // On stderr, so that it shows with --json too.
+  const path = await saveCheckpoint(s);
+  const saved = path ? `checkpoint written to ${path}` : "nothing saved";
+  console.error(`interrupted: ${saved}${path ? `; continue with --resume ${s.r.config.out}` : ""}`);
+  return SIGNALS[s.stop.received ?? "SIGINT"];
+}
+
+/** Writes a checkpoint under `--out` (none without one, nor of non-finite parameters). */
+function saveCheckpoint(s: Session): Promise<string | undefined> {
+  if (!s.files || !finite(s.r.network)) return Promise.resolve(undefined);
+  return s.files.checkpoint(
+    s.progress.step,
+    encodeCheckpoint({
+      network: s.r.network,
+      optimizer: s.optimizer,
+      earlyStopping: s.earlyStopping,
+      progress: s.progress,
+      seed: s.r.config.seed,
+      config: { argv: s.r.argv },
+    }),
+  );
+}
+
+function makeEarlyStopping(config: TrainConfig, data: Dataset): EarlyStopping | undefined {
+  if (config.patience === 0) return undefined;
+  return new EarlyStopping({
+    monitor: config.monitor ?? (data.validation ? "validationLoss" : "trainLoss"),
+    patience: config.patience,
+    minDelta: config.minDelta,
+  });
 }
 
 /** The counters a mid-epoch checkpoint needs: which batch of which epoch was the last trained. */
@@ -184,59 +226,108 @@ function track(progress: TrainStart, e: StepEvent): void {
   progress.samplesSeen = e.samplesSeen;
 }
 
-/** The end of a run: final metrics on the validation data, the model, the curves, the summary. */
+/** Whether every parameter is finite: a model or checkpoint with NaN in it is never saved. */
+function finite(network: Network): boolean {
+  return network.layers.every(({ W, b }) => W.data.every(isFinite) && b.data.every(isFinite));
+}
+
+/** What the data evaluated after each epoch is: a held-out split, or the test file. */
+function heldOutKind(config: TrainConfig): "validation" | "test" {
+  return config.validationSplit > 0 ? "validation" : "test";
+}
+
+/**
+ * A test (or validation) file's problems — missing, an unknown class, the wrong width — are
+ * found before training starts, not after its first epoch: one pass reads it through.
+ */
+async function checkHeldOut(data: Dataset): Promise<void> {
+  const sources: [(() => Promise<ReadableStream<Sample>>) | undefined, string | undefined][] = [
+    [data.test, data.testName],
+    [data.validation, data.validationName],
+  ];
+  for (const [open, name] of sources) {
+    if (!open) continue;
+    let rows = 0;
+    for await (const { x } of await open()) {
+      rows++;
+      if (x.length !== data.features) {
+        throw new DataError(
+          `has ${x.length} features, the training data ${data.features}`,
+          { source: name ?? "test data" },
+        );
+      }
+    }
+    if (rows === 0) throw new DataError("no data rows", { source: name ?? "test data" });
+  }
+}
+
+/** The end of a run: final metrics on the held-out data, the model, the curves, the summary. */
 async function finish(
-  config: TrainConfig,
-  data: Dataset,
-  network: Network,
+  r: Run,
   files: RunFiles | undefined,
   report: Report,
   speed: { seconds: number; samplesPerSec: number },
 ): Promise<void> {
-  const classification = config.task === "classification";
-  const final = data.validation
-    ? await evaluate(network, await data.validation(), { loss: config.loss, classification })
-    : undefined;
-  if (final?.confusion && data.classes) report.note(formatConfusion(final.confusion, data.classes));
+  const { config, data, network } = r;
+  const options = { loss: config.loss, classification: config.task === "classification" };
+  const measure = async (open?: () => Promise<ReadableStream<Sample>>) =>
+    open ? await evaluate(network, await open(), options) : undefined;
+  const kind = heldOutKind(config);
+  const held = await measure(data.validation);
+  const test = kind === "test" ? held : await measure(data.test);
+  const last = test ?? held;
+  if (last?.confusion && data.classes) report.note(formatConfusion(last.confusion, data.classes));
+  const saved = finite(network);
+  if (!saved) console.error("error: the parameters are not finite: no model saved");
   const extra = {
     classes: data.classes,
     scale: data.scale,
     task: config.task,
     label: config.label ?? null,
+    targets: await targetNames(config),
   };
-  await files?.finish(encodeModel(network, extra));
-  const last = files?.history.at(-1);
+  await files?.finish(saved ? encodeModel(network, extra) : undefined, { heldOut: kind });
   const summary = {
     type: "summary",
-    testLoss: final?.loss,
-    testAccuracy: final?.accuracy,
-    testMSE: final?.mse === undefined ? undefined : final.mse * data.unscale.mse,
-    testMAE: final?.mae === undefined ? undefined : final.mae * data.unscale.mae,
-    trainLoss: last?.trainLoss,
+    ...figures("validation", kind === "validation" ? held : undefined, data),
+    ...figures("test", test, data),
+    trainLoss: files?.history.at(-1)?.trainLoss,
     ...speed,
-    confusion: final?.confusion,
-    model: files ? `${files.dir}/model.safetensors` : undefined,
+    confusion: last?.confusion,
+    model: files && saved ? `${files.dir}/model.safetensors` : undefined,
   };
   if (config.json) return console.log(JSON.stringify(summary));
-  const what = final?.accuracy !== undefined
-    ? `, final ${data.validationName} accuracy ${final.accuracy.toFixed(4)}`
-    : "";
+  const accuracy = (e: Evaluation | undefined, name?: string) =>
+    e?.accuracy !== undefined ? `, final ${name} accuracy ${e.accuracy.toFixed(4)}` : "";
   console.log(
-    `done in ${speed.seconds.toFixed(1)} s${what}${
-      summary.model ? `; model written to ${summary.model}` : ""
-    }`,
+    `done in ${speed.seconds.toFixed(1)} s` +
+      (kind === "validation" ? accuracy(held, "validation") : "") +
+      accuracy(test, kind === "test" ? data.validationName : data.testName) +
+      (summary.model ? `; model written to ${summary.model}` : ""),
   );
 }
 
-function makeOptimizer(config: TrainConfig): Optimizer {
-  return config.optimizer === "adam"
-    ? new Adam({ learningRate: config.lr, weightDecay: config.weightDecay })
-    : new SGD({
-      learningRate: config.lr,
-      momentum: config.momentum,
-      nesterov: config.nesterov,
-      weightDecay: config.weightDecay,
-    });
+/** A regression's target column names, for the header of its predictions. */
+async function targetNames(config: TrainConfig): Promise<string[] | undefined> {
+  if (config.task !== "regression" || config.idx) return undefined;
+  const name = await targetName(config.data, config.label);
+  return name === undefined ? undefined : [name];
+}
+
+/** An evaluation's figures under the name of its data: `testAccuracy`, `validationLoss`, … */
+/** The summary's figures on held-out data; a regression's MSE and MAE in the target's units. */
+function figures(
+  name: "validation" | "test",
+  e: Evaluation | undefined,
+  { unscale }: Dataset,
+): Record<string, unknown> {
+  if (!e) return {};
+  return {
+    [`${name}Loss`]: e.loss,
+    [`${name}Accuracy`]: e.accuracy,
+    [`${name}MSE`]: e.mse === undefined ? undefined : e.mse * unscale.mse,
+    [`${name}MAE`]: e.mae === undefined ? undefined : e.mae * unscale.mae,
+  };
 }
 
 /** The layer sizes, checked against the data before any training. */
@@ -255,6 +346,9 @@ function checkLayers(config: TrainConfig, data: Dataset): number[] {
       : `${data.targets} target columns`;
     throw new UsageError(`--layers ends with ${outputs} outputs, but ${source} has ${what}`);
   }
+  if (config.output === "softmax" && outputs === 1) {
+    throw new UsageError("--output softmax needs two or more outputs: one is always 1");
+  }
   return sizes;
 }
 
@@ -262,7 +356,8 @@ if (import.meta.main) {
   try {
     Deno.exit(await main(Deno.args));
   } catch (e) {
-    if (e instanceof UsageError) {
+    // A RangeError from the library is a bad argument (a pairing it refuses): the flags' fault.
+    if (e instanceof UsageError || e instanceof RangeError) {
       console.error(`error: ${e.message}\n(see --help)`);
       Deno.exit(2);
     }

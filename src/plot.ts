@@ -4,14 +4,17 @@
  *
  * A curve shows at a glance what a table of numbers hides: a validation loss that turns
  * up while the training loss keeps falling (over-fitting), a plateau (the rate is too
- * small), or noise (too large). The image is plain text, written with no browser or DOM:
- * `d3-scale` maps values to pixels and picks round ticks, `d3-shape` draws the lines.
+ * small), or noise (too large). The loss is drawn on a log scale when it spans more than a
+ * factor of 3: the first epoch's drop from 2.0 to 0.1 no longer flattens a later rise from
+ * 0.10 to 0.12 into one pixel. The best epoch is marked. The image is plain text, written
+ * with no browser or DOM: `d3-scale` maps values to pixels and picks round ticks,
+ * `d3-shape` draws the lines.
  *
  * @module
  */
 
 // @ts-types="@types/d3-scale"
-import { type ScaleLinear, scaleLinear } from "d3-scale";
+import { type ScaleContinuousNumeric, scaleLinear, scaleLog } from "d3-scale";
 // @ts-types="@types/d3-shape"
 import { line } from "d3-shape";
 
@@ -36,9 +39,29 @@ export interface CurvePoint {
   trainAccuracy?: number;
   /** Accuracy on the validation data, in [0, 1]. */
   validationAccuracy?: number;
+  /** Whether early stopping found this epoch the best so far (the last such is marked). */
+  best?: boolean;
 }
 
-type Metric = Exclude<keyof CurvePoint, "epoch">;
+/**
+ * How {@linkcode curvesSvg} names things.
+ *
+ * @example
+ * ```ts
+ * import type { CurvesOptions } from "@fullmatrix/backprop";
+ * const options: CurvesOptions = { heldOut: "test" };
+ * ```
+ */
+export interface CurvesOptions {
+  /** What the held-out data is, for the legend: `"validation"` (default) or e.g. `"test"`. */
+  heldOut?: string;
+}
+
+type Metric = "trainLoss" | "validationLoss" | "trainAccuracy" | "validationAccuracy";
+type Scale = ScaleContinuousNumeric<number, number>;
+
+/** A loss spanning more than this factor is drawn on a log scale. */
+const LOG_SPAN = 3;
 
 /** A curve: which field it draws and how it looks. */
 interface Series {
@@ -89,24 +112,31 @@ const MARGIN = { top: 56, right: 16, bottom: 44, left: 60 };
  *
  * @example Write the curves of a run next to its model
  * ```ts
+ * import assert from "node:assert/strict";
  * import { curvesSvg } from "@fullmatrix/backprop/plot";
  * const svg = curvesSvg([
  *   { epoch: 1, trainLoss: 1.2, validationLoss: 1.3, trainAccuracy: 0.55, validationAccuracy: 0.5 },
  *   { epoch: 2, trainLoss: 0.7, validationLoss: 0.9, trainAccuracy: 0.75, validationAccuracy: 0.7 },
  * ]);
- * console.assert(svg.startsWith("<svg") && svg.includes("validation accuracy"));
+ * assert.ok(svg.startsWith("<svg") && svg.includes("validation accuracy"));
+ * assert.ok(svg.includes("best epoch 2"));
  * // await Deno.writeTextFile("out/curves.svg", svg);
  * ```
  */
-export function curvesSvg(history: readonly CurvePoint[]): string {
+export function curvesSvg(history: readonly CurvePoint[], options: CurvesOptions = {}): string {
   if (history.length === 0) throw new RangeError("curvesSvg: no epochs to plot");
-  const panels = PANELS.filter((panel, i) => i === 0 || present(history, panel).length > 0);
+  const heldOut = options.heldOut ?? "validation";
+  const panels = PANELS.filter((panel, i) => i === 0 || present(history, panel).length > 0)
+    .map((panel) => ({
+      ...panel,
+      series: panel.series.map((s) => ({ ...s, label: s.label.replace("validation", heldOut) })),
+    }));
   const width = WIDTH * panels.length;
   return [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${HEIGHT}" ` +
     `viewBox="0 0 ${width} ${HEIGHT}" font-family="sans-serif" font-size="12">`,
     `<rect width="${width}" height="${HEIGHT}" fill="white"/>`,
-    ...panels.map((panel, i) => panelSvg(history, panel, i * WIDTH)),
+    ...panels.map((panel, i) => panelSvg(history, panel, i * WIDTH, bestEpoch(history))),
     "</svg>\n",
   ].join("\n");
 }
@@ -116,23 +146,60 @@ function present(history: readonly CurvePoint[], panel: Panel): Series[] {
   return panel.series.filter((s) => history.some((h) => Number.isFinite(h[s.metric])));
 }
 
-function panelSvg(history: readonly CurvePoint[], panel: Panel, left: number): string {
+function panelSvg(
+  history: readonly CurvePoint[],
+  panel: Panel,
+  left: number,
+  best: number | undefined,
+): string {
   const series = present(history, panel);
   const values = series.flatMap((s) => history.map((h) => h[s.metric]!)).filter(Number.isFinite);
   const x = scaleLinear().domain(epochDomain(history))
     .range([MARGIN.left, WIDTH - MARGIN.right]);
-  const y = scaleLinear().domain(valueDomain(values)).nice()
-    .range([HEIGHT - MARGIN.bottom, MARGIN.top]);
+  const y = valueScale(values, panel.unit === "loss").range([HEIGHT - MARGIN.bottom, MARGIN.top]);
   return [
     `<g class="panel" data-panel="${panel.unit}" transform="translate(${left},0)">`,
     `<text class="title" x="${WIDTH / 2}" y="18" text-anchor="middle" ` +
     `font-size="14" font-weight="bold">${panel.title}</text>`,
     xAxis(x, y.range()[0]),
     yAxis(y, x.range()[0], panel.unit),
+    ...(best === undefined ? [] : [bestMark(x, y, best)]),
     ...series.map((s) => curve(history, s, x, y)),
     legend(series),
     "</g>",
   ].join("\n");
+}
+
+/**
+ * The best epoch: the last one early stopping called best, else the one with the least
+ * validation loss, else the least training loss.
+ */
+function bestEpoch(history: readonly CurvePoint[]): number | undefined {
+  const flagged = history.filter((h) => h.best).at(-1);
+  if (flagged) return flagged.epoch;
+  for (const metric of ["validationLoss", "trainLoss"] as const) {
+    const finite = history.filter((h) => Number.isFinite(h[metric]));
+    if (finite.length > 0) {
+      return finite.reduce((a, b) => (b[metric]! < a[metric]! ? b : a)).epoch;
+    }
+  }
+  return undefined;
+}
+
+/** A thin vertical line at the best epoch, labelled. */
+function bestMark(x: Scale, y: Scale, epoch: number): string {
+  const at = px(x(epoch)), [y0, y1] = y.range();
+  return `<g class="best"><line x1="${at}" x2="${at}" y1="${y0}" y2="${y1}" stroke="#2ca02c" ` +
+    `stroke-width="1" stroke-dasharray="2 3"/><text x="${at + 4}" y="${y1 + 10}" ` +
+    `fill="#2ca02c">best epoch ${epoch}</text></g>`;
+}
+
+/** A log scale for a loss spanning more than {@linkcode LOG_SPAN}, else a linear one. */
+function valueScale(values: number[], loss: boolean): Scale {
+  const [lo, hi] = valueDomain(values);
+  // Not nice(): on a log scale it widens to whole powers of ten (1.2 would become 10).
+  if (loss && lo > 0 && hi / lo > LOG_SPAN) return scaleLog().domain([lo, hi]);
+  return scaleLinear().domain([lo, hi]).nice();
 }
 
 /** The first to the last epoch; one epoch gets half an epoch of room on both sides. */
@@ -154,8 +221,8 @@ function valueDomain(values: number[]): [number, number] {
 function curve(
   history: readonly CurvePoint[],
   { metric, label, color, dashed }: Series,
-  x: ScaleLinear<number, number>,
-  y: ScaleLinear<number, number>,
+  x: Scale,
+  y: Scale,
 ): string {
   const defined = (h: CurvePoint | undefined) => h !== undefined && Number.isFinite(h[metric]);
   const path = line<CurvePoint>().defined(defined).x((h) => x(h.epoch)).y((h) => y(h[metric]!));
@@ -182,7 +249,7 @@ function px(v: number): number {
   return Math.round(v * 10) / 10;
 }
 
-function xAxis(x: ScaleLinear<number, number>, y0: number): string {
+function xAxis(x: Scale, y0: number): string {
   const [lo, hi] = x.domain();
   // Epochs are whole numbers: fractional ticks would name epochs that do not exist.
   const ticks = x.ticks(Math.min(10, hi - lo)).filter(Number.isInteger).map((t) => [t, px(x(t))]);
@@ -200,8 +267,11 @@ function xAxis(x: ScaleLinear<number, number>, y0: number): string {
   ].join("\n");
 }
 
-function yAxis(y: ScaleLinear<number, number>, x0: number, unit: string): string {
-  const format = y.tickFormat(6), ticks = y.ticks(6).map((t) => [format(t), px(y(t))]);
+function yAxis(y: Scale, x0: number, unit: string): string {
+  // A log scale's ticks include every minor one (1, 2, …, 9 × 10^k): keep 1, 2 and 5 then.
+  let values = y.ticks(6);
+  if (values.length > 8) values = values.filter((t) => /^[125]/.test(t.toExponential()));
+  const ticks = values.map((t) => [String(Number(t.toPrecision(3))), px(y(t))]);
   const [y0, y1] = y.range();
   const middle = (y0 + y1) / 2;
   return [

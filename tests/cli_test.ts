@@ -1,41 +1,15 @@
 /**
- * `deno task train` end to end, as a user runs it: a child `deno` process
- * with the task's permissions, its stdout, stderr and exit code.
+ * `deno task train` end to end, as a user runs it: through the launcher, with its stdout,
+ * stderr, exit code and the files it writes.
  */
 
 import assert from "node:assert/strict";
+import { assertOneLine, task, tempDir } from "./helpers/cli.ts";
 
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+const train = (args: string[]) => task("train", args);
 
-async function trainCli(
-  args: string[],
-  permissions = ["--allow-read=data", "--allow-write=out"],
-): Promise<Run> {
-  const command = new Deno.Command("deno", {
-    args: ["run", "--no-prompt", ...permissions, "cli/train.ts", ...args],
-    env: { NO_COLOR: "1" },
-    stdout: "piped",
-    stderr: "piped",
-  });
-  const { code, stdout, stderr } = await command.output();
-  const text = new TextDecoder();
-  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
-}
-
-/** One clear line: no stack trace from deep inside. */
-function assertOneLine(stderr: string, pattern: RegExp): void {
-  const lines = stderr.trim().split("\n").filter((l) => !l.startsWith("(see --help)"));
-  assert.equal(lines.length, 1, `expected one line, got:\n${stderr}`);
-  assert.match(lines[0], pattern);
-  assert.doesNotMatch(stderr, /^\s+at /m);
-}
-
-Deno.test("train CLI: with no flags it trains on the bundled digits and passes 0.95 test accuracy", async () => {
-  const { code, stdout } = await trainCli(["--json"]);
+Deno.test("train CLI: with no flags it trains on the bundled digits with its printed preset, ≥ 0.95", async () => {
+  const { code, stdout } = await train(["--json"]);
   assert.equal(code, 0);
   const lines = stdout.trim().split("\n").map((l) => JSON.parse(l));
   const epochs = lines.filter((e) => e.type === "epoch");
@@ -45,48 +19,88 @@ Deno.test("train CLI: with no flags it trains on the bundled digits and passes 0
   assert.equal(summary.type, "summary");
   assert.ok(summary.testAccuracy >= 0.95, `test accuracy ${summary.testAccuracy}`);
   assert.ok(summary.samplesPerSec > 0 && Number.isFinite(summary.testLoss));
+  assert.equal(summary.validationAccuracy, undefined); // the test file is no validation split
 });
 
-Deno.test("train CLI: prints one progress line per epoch for people", async () => {
-  const { code, stdout } = await trainCli(["--epochs", "3"]);
+Deno.test("train CLI: prints the preset, then one line per epoch, named for the data", async () => {
+  const { code, stdout, stderr } = await train(["--epochs", "3"]);
   assert.equal(code, 0);
+  assert.doesNotMatch(stderr, /warning/); // a run that learns is not called stuck
+  assert.match(stdout, /^preset for the bundled digits: --lr 0\.02 --momentum 0\.9 /m);
+  assert.match(stdout, /sgd lr 0\.02 momentum 0\.9, .* 3 epochs,/);
   const epochLines = stdout.split("\n").filter((l) => l.startsWith("epoch "));
   assert.equal(epochLines.length, 3);
   assert.match(
     epochLines[2],
-    /^epoch 3\/3 {2}loss \d\.\d{4} {2}accuracy 0\.\d{4} {2}val loss \d\.\d{4} {2}val accuracy 0\.\d{4} {2}\d+ samples\/s( {2}\*)?$/,
+    /^epoch 3\/3 {2}loss \d\.\d{4} {2}accuracy 0\.\d{4} {2}test loss \d\.\d{4} {2}test accuracy 0\.\d{4} {2}\d+ samples\/s( {2}\*)?$/,
+  );
+});
+
+Deno.test("train CLI: flags override the preset, and without it the defaults are PyTorch's and Keras'", async () => {
+  const overridden = await train(["--epochs", "1", "--momentum", "0"]);
+  assert.equal(overridden.code, 0, overridden.stderr);
+  assert.match(overridden.stdout, /sgd lr 0\.02 momentum 0, .* 1 epoch,/); // "1 epoch", not "1 epochs"
+  const other = await train(["--data", "data/digits_train.csv", "--epochs", "1"]);
+  assert.equal(other.code, 0, other.stderr);
+  assert.doesNotMatch(other.stdout, /preset/);
+  assert.match(other.stdout, /sgd lr 0\.01 momentum 0, /);
+});
+
+Deno.test("train CLI: a run at chance level after epoch 1 is told so", async () => {
+  const { code, stderr } = await train([
+    "--data",
+    "data/digits_train.csv",
+    "--lr",
+    "1000",
+    "--epochs",
+    "1",
+  ]);
+  assert.equal(code, 0, stderr);
+  assert.match(
+    stderr,
+    /^warning: after epoch 1 accuracy is 0\.\d{4}, chance level for 10 classes/m,
   );
 });
 
 Deno.test("train CLI: --snapshot-every writes parameter snapshots under --out", async () => {
-  const out = await Deno.makeTempDir();
-  try {
-    const { code } = await trainCli(
-      ["--epochs", "1", "--batch", "100", "--snapshot-every", "5", "--out", out],
-      [`--allow-read=data,${out}`, `--allow-write=${out}`],
-    );
-    assert.equal(code, 0);
-    const names = [...Deno.readDirSync(`${out}/snapshots`)].map((e) => e.name).sort();
-    assert.deepEqual(names, [
-      "step-00000005.safetensors",
-      "step-00000010.safetensors",
-      "step-00000015.safetensors",
-    ]);
-    assert.ok(Deno.statSync(`${out}/model.safetensors`).size > 64 * 32 * 4);
-  } finally {
-    await Deno.remove(out, { recursive: true });
-  }
+  await using out = await tempDir();
+  const { code } = await train([
+    "--epochs",
+    "1",
+    "--batch",
+    "100",
+    "--snapshot-every",
+    "5",
+    "--out",
+    out.path,
+  ]);
+  assert.equal(code, 0);
+  const names = [...Deno.readDirSync(`${out.path}/snapshots`)].map((e) => e.name).sort();
+  assert.deepEqual(names, [
+    "step-00000005.safetensors",
+    "step-00000010.safetensors",
+    "step-00000015.safetensors",
+  ]);
+  assert.ok(Deno.statSync(`${out.path}/model.safetensors`).size > 64 * 32 * 4);
 });
 
 const usageCases: [string, string[], RegExp][] = [
   ["an unknown flag", ["--bogus"], /Unknown option '--bogus'/],
   ["a non-number", ["--epochs", "many"], /--epochs needs a number, got "many"/],
   [
+    "a negative epoch count",
+    ["--epochs", "-3"],
+    /--epochs needs a positive whole number, got "-3"/,
+  ],
+  ["a zero scale", ["--scale", "0"], /--scale must be > 0, got 0/],
+  [
     "a bad activation",
     ["--activation", "swish"],
-    /--activation must be one of sigmoid, tanh, relu, identity, got "swish"/,
+    /--activation must be one of sigmoid, tanh, relu, identity.*, got "swish"/,
   ],
   ["a negative learning rate", ["--lr=-1"], /--lr must be > 0/],
+  ["a bad schedule", ["--schedule", "wobbly"], /^error: --schedule: /],
+  ["an empty path", ["--out="], /--out needs a path, got an empty value/],
   [
     "layers that do not fit the data",
     ["--layers", "60,10,10"],
@@ -97,104 +111,169 @@ const usageCases: [string, string[], RegExp][] = [
     ["--layers", "64,5"],
     /--layers ends with 5 outputs, but data\/digits_train.csv has 10 classes/,
   ],
+  [
+    "cross-entropy on an identity output",
+    ["--loss", "cross-entropy", "--output", "identity"],
+    /--loss cross-entropy needs probabilities: --output softmax or sigmoid, got "identity"/,
+  ],
+  [
+    "cross-entropy for regression",
+    ["--task", "regression", "--loss", "cross-entropy"],
+    /--loss cross-entropy is for classification/,
+  ],
+  [
+    "softmax with one output",
+    ["--task", "regression", "--output", "softmax", "--layers", "64,1"],
+    /--output softmax needs two or more outputs/,
+  ],
 ];
 for (const [what, args, pattern] of usageCases) {
   Deno.test(`train CLI: ${what} is a usage error (exit 2, one line naming the flag)`, async () => {
-    const { code, stderr } = await trainCli(args);
-    assert.equal(code, 2);
+    const { code, stderr } = await train(args);
+    assert.equal(code, 2, stderr);
     assertOneLine(stderr, pattern);
   });
 }
 
-Deno.test("train CLI: a missing file is a data error naming the file (exit 1)", async () => {
-  const { code, stderr } = await trainCli(["--data", "data/nope.csv"]);
-  assert.equal(code, 1);
-  assertOneLine(stderr, /^error: data\/nope\.csv: no such file$/);
+Deno.test("train CLI: --help lists the library's names and exits 0", async () => {
+  const { code, stdout } = await train(["--help"]);
+  assert.equal(code, 0);
+  assert.match(stdout, /--optimizer O +sgd or adam/);
+  assert.match(stdout, /--momentum X +SGD momentum in \[0, 1\) \(default 0\)/);
 });
 
-Deno.test("train CLI: bad data names the file, line and column (exit 1)", async () => {
-  const { code, stderr } = await trainCli(["--data", "tests/fixtures/bad_field.csv"], [
-    "--allow-read=tests/fixtures",
-  ]);
-  assert.equal(code, 1);
-  assertOneLine(stderr, /^error: tests\/fixtures\/bad_field\.csv:4:3: not a number: "x7"$/);
+Deno.test("train CLI: --threads above the core count is capped, with a warning, on resume too", async () => {
+  await using out = await tempDir();
+  const cores = navigator.hardwareConcurrency;
+  const capped = new RegExp(`--threads 400 is more than the ${cores} cores here: using ${cores}`);
+  const first = await train(["--epochs", "1", "--threads", "400", "--out", out.path]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stderr, capped);
+  // The checkpoint's saved flags hold --threads 400: a resume is capped the same way.
+  const resumed = await train(["--resume", out.path, "--epochs", "2"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stderr, capped);
 });
 
-Deno.test("train CLI: a ragged row names its line (exit 1)", async () => {
-  const { code, stderr } = await trainCli(["--data", "tests/fixtures/ragged.csv"], [
-    "--allow-read=tests/fixtures",
+Deno.test("train CLI: a regression says how its loss and its MSE differ", async () => {
+  const { code, stdout, stderr } = await train([
+    "--data",
+    "data/digits_train.csv",
+    "--test",
+    "data/digits_test.csv",
+    "--task",
+    "regression",
+    "--layers",
+    "64,8,1",
+    "--epochs",
+    "1",
   ]);
+  assert.equal(code, 0, stderr);
+  assert.match(
+    stdout,
+    /loss = ½ × squared error summed over the outputs; MSE = squared error averaged/,
+  );
+  assert.match(stdout, /^epoch 1\/1 .* test MSE \S+ MAE \S+/m);
+});
+
+Deno.test("train CLI: a validation split and a test file: validation each epoch, the test once at the end", async () => {
+  await using out = await tempDir();
+  const { code, stdout, stderr } = await train([
+    "--validation-split",
+    "0.1",
+    "--test",
+    "data/digits_test.csv",
+    "--epochs",
+    "3",
+    "--patience",
+    "2",
+    "--json",
+    "--out",
+    out.path,
+  ]);
+  assert.equal(code, 0, stderr);
+  const events = stdout.trim().split("\n").map((l) => JSON.parse(l));
+  const summary = events.at(-1);
+  assert.ok(summary.validationAccuracy > 0.5 && summary.testAccuracy > 0.5);
+  assert.notEqual(summary.validationAccuracy, summary.testAccuracy);
+  const svg = await Deno.readTextFile(`${out.path}/curves.svg`);
+  assert.match(svg, /data-series="validation loss"/);
+});
+
+Deno.test("train CLI: a test file's problems are reported before training starts", async () => {
+  await using dir = await tempDir();
+  const test = `${dir.path}/narrow.csv`;
+  const rows = (await Deno.readTextFile("data/digits_test.csv")).trim().split("\n");
+  await Deno.writeTextFile(test, rows.map((r) => r.split(",").slice(1).join(",")).join("\n"));
+  const { code, stdout, stderr } = await train(["--test", test, "--epochs", "1"]);
   assert.equal(code, 1);
-  assertOneLine(stderr, /^error: tests\/fixtures\/ragged\.csv:3:\d+: .*3 fields, expected 4/);
+  assertOneLine(stderr, new RegExp(`^error: ${test}`));
+  assert.doesNotMatch(stdout, /^epoch /m);
+});
+
+Deno.test("train CLI: a new run refuses an --out that holds another: --resume it or use a new folder", async () => {
+  await using out = await tempDir();
+  assert.equal((await train(["--epochs", "1", "--out", out.path])).code, 0);
+  const before = await Deno.readTextFile(`${out.path}/log.csv`);
+  const again = await train(["--epochs", "1", "--out", out.path]);
+  assert.equal(again.code, 2);
+  assertOneLine(
+    again.stderr,
+    new RegExp(
+      `--out ${out.path} holds another run \\(model.safetensors\\): continue it with --resume`,
+    ),
+  );
+  assert.equal(await Deno.readTextFile(`${out.path}/log.csv`), before);
 });
 
 Deno.test("train CLI: --validation-split, --out and --resume, then predict from the model", async () => {
-  const out = await Deno.makeTempDir();
-  const perms = ["--allow-read=data," + out, `--allow-write=${out}`];
-  try {
-    const first = await trainCli([
-      "--validation-split",
-      "0.1",
-      "--epochs",
-      "6",
-      "--patience",
-      "3",
-      "--out",
-      out,
-    ], perms);
-    assert.equal(first.code, 0, first.stderr);
-    assert.match(first.stdout, /held out for validation \(seeded, stratified split\)/);
-    assert.match(first.stdout, /confusion matrix \(rows: actual, columns: predicted\)/);
-    const history = JSON.parse(await Deno.readTextFile(`${out}/history.json`));
-    assert.equal(history.length, 6);
-    assert.ok(history.every((e: { validationAccuracy: number }) => e.validationAccuracy > 0));
-    const log = (await Deno.readTextFile(`${out}/log.csv`)).trim().split("\n");
-    assert.equal(log[0], "step,epoch,loss,learning_rate");
-    assert.equal(log.length - 1, history.at(-1).step);
-    assert.match(
-      await Deno.readTextFile(`${out}/curves.svg`),
-      /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/,
-    );
-    const checkpoints = [...Deno.readDirSync(`${out}/checkpoints`)].map((e) => e.name);
-    assert.ok(checkpoints.length >= 1 && checkpoints.every((n) => /^step-\d{8}$/.test(n)));
+  await using out = await tempDir();
+  const first = await train([
+    "--validation-split",
+    "0.1",
+    "--epochs",
+    "6",
+    "--patience",
+    "3",
+    "--out",
+    `${out.path}/`,
+  ]);
+  assert.equal(first.code, 0, first.stderr);
+  assert.match(first.stdout, /held out for validation \(seeded, stratified split\)/);
+  assert.match(first.stdout, /confusion matrix \(rows: actual, columns: predicted\)/);
+  const history = JSON.parse(await Deno.readTextFile(`${out.path}/history.json`));
+  assert.equal(history.length, 6);
+  assert.ok(history.every((e: { validationAccuracy: number }) => e.validationAccuracy > 0));
+  const log = (await Deno.readTextFile(`${out.path}/log.csv`)).trim().split("\n");
+  assert.equal(log[0], "step,epoch,loss,learning_rate");
+  assert.equal(log.length - 1, history.at(-1).step);
+  const svg = await Deno.readTextFile(`${out.path}/curves.svg`);
+  assert.match(svg, /^<svg[^>]*xmlns="http:\/\/www.w3.org\/2000\/svg"/);
+  assert.match(svg, /best epoch \d/);
+  const checkpoints = [...Deno.readDirSync(`${out.path}/checkpoints`)].map((e) => e.name);
+  assert.ok(checkpoints.length >= 1 && checkpoints.every((n) => /^step-\d{8}$/.test(n)));
 
-    const resumed = await trainCli(["--resume", out, "--epochs", "8"], perms);
-    assert.equal(resumed.code, 0, resumed.stderr);
-    assert.match(resumed.stdout, /resuming from .*step-\d{8}/);
-    assert.match(resumed.stdout, /^epoch 7\/8 /m);
-    assert.doesNotMatch(resumed.stdout, /^epoch 6\/8 /m);
-    assert.equal(JSON.parse(await Deno.readTextFile(`${out}/history.json`)).length, 8);
+  const resumed = await train(["--resume", `${out.path}/`, "--epochs", "8"]);
+  assert.equal(resumed.code, 0, resumed.stderr);
+  assert.match(resumed.stdout, new RegExp(`resuming from ${out.path}/checkpoints/step-\\d{8}`));
+  assert.match(resumed.stdout, /^epoch 7\/8 /m);
+  assert.doesNotMatch(resumed.stdout, /^epoch 6\/8 /m);
+  assert.equal(JSON.parse(await Deno.readTextFile(`${out.path}/history.json`)).length, 8);
 
-    const predicted = await new Deno.Command("deno", {
-      args: [
-        "run",
-        "--no-prompt",
-        ...perms,
-        "cli/predict.ts",
-        "--model",
-        out,
-        "--data",
-        "data/digits_test.csv",
-      ],
-      env: { NO_COLOR: "1" },
-    }).output();
-    assert.equal(predicted.code, 0, new TextDecoder().decode(predicted.stderr));
-    const lines = new TextDecoder().decode(predicted.stdout).trim().split("\n");
-    assert.equal(lines[0], "class,p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9");
-    assert.equal(lines.length, 1 + 359);
-    const labels = (await Deno.readTextFile("data/digits_test.csv")).trim().split("\n").slice(1)
-      .map((l) => l.split(",").at(-1));
-    const right = lines.slice(1).filter((l, i) => l.split(",")[0] === labels[i]).length;
-    assert.ok(right / labels.length > 0.9, `predict accuracy ${right / labels.length}`);
-    const p = lines[1].split(",").slice(1).map(Number);
-    assert.ok(Math.abs(p.reduce((a, b) => a + b) - 1) < 1e-5);
-  } finally {
-    await Deno.remove(out, { recursive: true });
-  }
-});
-
-Deno.test("train CLI: --validation-split without room in memory is a usage error", async () => {
-  const { code, stderr } = await trainCli(["--validation-split", "0.2", "--cache-mb", "0"]);
-  assert.equal(code, 2);
-  assertOneLine(stderr, /--validation-split needs the data in memory: raise --cache-mb above 0/);
+  const predicted = await task("predict", [
+    "--model",
+    out.path,
+    "--data",
+    "data/digits_test.csv",
+  ]);
+  assert.equal(predicted.code, 0, predicted.stderr);
+  const lines = predicted.stdout.trim().split("\n");
+  assert.equal(lines[0], "class,p_0,p_1,p_2,p_3,p_4,p_5,p_6,p_7,p_8,p_9");
+  assert.equal(lines.length, 1 + 359);
+  const labels = (await Deno.readTextFile("data/digits_test.csv")).trim().split("\n").slice(1)
+    .map((l) => l.split(",").at(-1));
+  const right = lines.slice(1).filter((l, i) => l.split(",")[0] === labels[i]).length;
+  assert.ok(right / labels.length > 0.9, `predict accuracy ${right / labels.length}`);
+  const p = lines[1].split(",").slice(1).map(Number);
+  assert.ok(Math.abs(p.reduce((a, b) => a + b) - 1) < 1e-5);
 });

@@ -69,7 +69,47 @@ Deno.test("curvesSvg: the x axis ticks whole epochs, the y axis round values", (
   }
   const [lossTicks] = ticks("y-axis");
   assert.ok(lossTicks.length >= 3);
-  assert.ok(lossTicks.every((t) => /^\d\.\d$/.test(t!)), lossTicks.join());
+  assert.ok(lossTicks.every((t) => /^\d(\.\d)?$/.test(t!)), lossTicks.join());
+});
+
+/** The y pixel of each point of a series' path. */
+function ys(root: Element, name: string): number[] {
+  const d = all(root, "path").find((p) => p.getAttribute("data-series") === name)!
+    .getAttribute("d")!;
+  return [...d.matchAll(/[ML][\d.]+,([\d.]+)/g)].map((m) => Number(m[1]));
+}
+
+Deno.test("curvesSvg: a validation loss rising after a steep first epoch is visible (log scale)", () => {
+  // 2.0 → 0.10 in the first epochs, then a rise to 0.12: over-fitting that a linear axis
+  // of 240 pixels draws as about 2 pixels.
+  const rising = [2.0, 0.3, 0.12, 0.1, 0.105, 0.11, 0.12].map((validationLoss, i) => ({
+    epoch: i + 1,
+    trainLoss: validationLoss * 0.9,
+    validationLoss,
+  }));
+  const y = ys(parse(curvesSvg(rising)), "validation loss");
+  const rise = y[3] - y[6]; // pixels up from the minimum to the last epoch (SVG y grows down)
+  assert.ok(rise >= 10, `the rise spans ${rise} pixels`);
+});
+
+Deno.test("curvesSvg: marks the best epoch (early stopping's, else the least validation loss)", () => {
+  const mark = (h: CurvePoint[]) =>
+    all(parse(curvesSvg(h)), "g").filter((g) => g.getAttribute("class") === "best")
+      .map((g) => g.textContent);
+  const dip = history.map((h) => ({ ...h, validationLoss: Math.abs(h.epoch - 3) + 1 }));
+  assert.deepEqual(mark(dip), ["best epoch 3", "best epoch 3"]); // on both panels
+  const flagged = dip.map((h) => ({ ...h, best: h.epoch <= 5 }));
+  assert.deepEqual(mark(flagged), ["best epoch 5", "best epoch 5"]);
+});
+
+Deno.test("curvesSvg: the held-out curves are named for their data", () => {
+  const root = parse(curvesSvg(history, { heldOut: "test" }));
+  assert.deepEqual(Object.keys(series(root)), [
+    "train loss",
+    "test loss",
+    "train accuracy",
+    "test accuracy",
+  ]);
 });
 
 Deno.test("curvesSvg: without accuracy there is one panel; without validation, one curve", () => {
