@@ -26,19 +26,43 @@
  * @module
  */
 
-export { type Activation, type ActivationName, activations } from "./src/activations.ts";
+export {
+  type Activation,
+  activation,
+  type ActivationEntry,
+  type ActivationName,
+  activationNames,
+  type ActivationParam,
+  activations,
+  type ActivationSpec,
+  activationText,
+  hiddenActivationNames,
+  type Initializer,
+  resolveActivation,
+  type ResolvedActivation,
+} from "./src/activations.ts";
 export { DataError } from "./src/errors.ts";
 export { csvSamples, type CsvSamplesOptions, discoverClasses } from "./src/streams/csv_samples.ts";
 export { evaluate, type Evaluation } from "./src/evaluate.ts";
-export { argmaxColumns, countCorrect } from "./src/metrics.ts";
-export { type Loss, losses, type LossName } from "./src/losses.ts";
+export { argmaxColumns, CLASSIFICATION_DEFAULT, countCorrect } from "./src/metrics.ts";
+export {
+  type Loss,
+  type LossEntry,
+  losses,
+  lossFor,
+  type LossName,
+  lossNames,
+  lossOutputs,
+} from "./src/losses.ts";
 export {
   addColumn,
   clone,
+  cloneAll,
   column,
   type DType,
   dtypeOf,
   type FloatArray,
+  floatArray,
   fromRows,
   hadamard,
   matmul,
@@ -60,7 +84,13 @@ export {
 export {
   Adam,
   type AdamOptions,
+  makeOptimizer,
   type Optimizer,
+  type OptimizerEntry,
+  type OptimizerName,
+  optimizerNames,
+  optimizers,
+  type OptimizerSettings,
   type OptimizerState,
   SGD,
   type SGDOptions,
@@ -69,10 +99,17 @@ export {
   constantLR,
   cosineLR,
   type CosineLROptions,
+  type EpochLosses,
   exponentialLR,
   type ExponentialLROptions,
   parseSchedule,
   type Schedule,
+  type ScheduleBase,
+  type ScheduleEntry,
+  scheduleForms,
+  type ScheduleName,
+  scheduleNames,
+  schedules,
   stepLR,
   type StepLROptions,
 } from "./src/schedules.ts";

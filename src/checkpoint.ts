@@ -15,7 +15,7 @@
  * @module
  */
 
-import type { ActivationName } from "./activations.ts";
+import type { ActivationSpec } from "./activations.ts";
 import type { EarlyStopping, EarlyStoppingState } from "./early_stopping.ts";
 import type { BackendName } from "./kernels/backend.ts";
 import type { DType } from "./matrix.ts";
@@ -45,8 +45,8 @@ const MODEL_KEY = "fullmatrix";
 export interface Architecture {
   /** Layer sizes, input first. */
   sizes: number[];
-  /** One activation per layer. */
-  activations: ActivationName[];
+  /** One activation per layer, as canonical text (`"relu"`, `"leaky-relu:0.1"`): it round-trips. */
+  activations: ActivationSpec[];
   /** Element type. */
   dtype: DType;
 }

@@ -65,11 +65,12 @@ export interface EarlyStoppingState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EarlyStopping, Network } from "@fullmatrix/backprop";
  * const net = new Network({ sizes: [1, 1], activations: "identity" });
  * const stop = new EarlyStopping({ monitor: "trainLoss", patience: 1 });
  * stop.update(1, 0.5, net); // best so far
- * console.assert(stop.update(2, 0.7, net) === true); // no better for 1 epoch: stop
+ * assert.ok(stop.update(2, 0.7, net) === true); // no better for 1 epoch: stop
  * ```
  */
 export class EarlyStopping {

@@ -7,6 +7,10 @@
  * bit as if it had never stopped. The learning rate is a plain writable field, so a
  * schedule can set it before each step.
  *
+ * {@linkcode optimizers} is the registry of the built-in ones by name; a command
+ * line builds one with {@linkcode makeOptimizer} from plain settings, and a new
+ * optimizer is one class and one entry there.
+ *
  * @module
  */
 
@@ -19,9 +23,10 @@ import type { Layer, LayerGradient } from "./network.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SGD } from "@fullmatrix/backprop";
  * const state = new SGD({ learningRate: 0.1, momentum: 0.9 }).state();
- * console.assert(state.kind === "sgd" && state.step === 0 && state.scalars.momentum === 0.9);
+ * assert.ok(state.kind === "sgd" && state.step === 0 && state.scalars.momentum === 0.9);
  * ```
  */
 export interface OptimizerState {
@@ -97,10 +102,11 @@ export interface SGDOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, SGD } from "@fullmatrix/backprop";
  * const layer = { W: fromRows([[1]]), b: fromRows([[0]]) };
  * new SGD({ learningRate: 0.5 }).step([layer], [{ dW: fromRows([[2]]), db: fromRows([[0]]) }]);
- * console.assert(layer.W.data[0] === 0);
+ * assert.ok(layer.W.data[0] === 0);
  * ```
  */
 export class SGD implements Optimizer {
@@ -204,11 +210,12 @@ export interface AdamOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Adam, fromRows } from "@fullmatrix/backprop";
  * const layer = { W: fromRows([[1]], "float64"), b: fromRows([[0]], "float64") };
  * const grad = { dW: fromRows([[5]], "float64"), db: fromRows([[0]], "float64") };
  * new Adam({ learningRate: 0.1 }).step([layer], [grad]);
- * console.assert(Math.abs(layer.W.data[0] - 0.9) < 1e-6); // the first step is about η·sign(g)
+ * assert.ok(Math.abs(layer.W.data[0] - 0.9) < 1e-6); // the first step is about η·sign(g)
  * ```
  */
 export class Adam implements Optimizer {
@@ -373,4 +380,128 @@ function checkLearningRate(label: string, learningRate: number): void {
 
 function check(label: string, name: string, value: number, ok: boolean, rule: string): void {
   if (!ok) throw new RangeError(`${label}: ${name} must be ${rule}, got ${value}`);
+}
+
+/**
+ * Plain settings any registered optimizer is built from (a command line's flags);
+ * each optimizer takes the ones its entry lists.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeOptimizer, type OptimizerSettings } from "@fullmatrix/backprop";
+ * const settings: OptimizerSettings = { learningRate: 0.1, momentum: 0.9 };
+ * assert.equal(makeOptimizer("sgd", settings).state().scalars.momentum, 0.9);
+ * ```
+ */
+export interface OptimizerSettings {
+  /** The step size η (required by SGD; Adam's default is 0.001). */
+  learningRate?: number;
+  /** SGD's momentum μ. */
+  momentum?: number;
+  /** SGD's Nesterov momentum. */
+  nesterov?: boolean;
+  /** The weight decay λ (L2 for SGD and Adam). */
+  weightDecay?: number;
+  /** Adam's β1. */
+  beta1?: number;
+  /** Adam's β2. */
+  beta2?: number;
+  /** Adam's ε. */
+  epsilon?: number;
+}
+
+/**
+ * A registry entry: the settings an optimizer takes and how to build it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizers } from "@fullmatrix/backprop";
+ * assert.ok(optimizers.adam.settings.includes("beta2"));
+ * ```
+ */
+export interface OptimizerEntry {
+  /** The settings it takes; {@linkcode makeOptimizer} refuses any other. */
+  settings: readonly (keyof OptimizerSettings)[];
+  /** Builds it (the constructor validates the values). */
+  create(settings: OptimizerSettings): Optimizer;
+}
+
+/**
+ * The optimizers by name; the name is also the `kind` of its saved state.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizers } from "@fullmatrix/backprop";
+ * const sgd = optimizers.sgd.create({ learningRate: 0.5 });
+ * assert.equal(sgd.state().kind, "sgd");
+ * ```
+ */
+export const optimizers = {
+  sgd: {
+    settings: ["learningRate", "momentum", "nesterov", "weightDecay"],
+    create: (o: OptimizerSettings): Optimizer =>
+      new SGD({ ...o, learningRate: o.learningRate ?? NaN }),
+  },
+  adam: {
+    settings: ["learningRate", "beta1", "beta2", "epsilon", "weightDecay"],
+    create: (o: OptimizerSettings): Optimizer => new Adam(o),
+  },
+} as const satisfies Record<string, OptimizerEntry>;
+
+/**
+ * The names of the optimizers, derived from {@linkcode optimizers}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type OptimizerName, optimizerNames } from "@fullmatrix/backprop";
+ * const name: OptimizerName = "adam";
+ * assert.ok(optimizerNames.includes(name));
+ * ```
+ */
+export type OptimizerName = keyof typeof optimizers;
+
+/**
+ * Every optimizer name, in registry order (for a command line's choices and help).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerNames } from "@fullmatrix/backprop";
+ * assert.ok(optimizerNames.includes("sgd"));
+ * ```
+ */
+export const optimizerNames: readonly OptimizerName[] = Object.keys(optimizers) as OptimizerName[];
+
+/**
+ * The optimizer `name` from plain settings. An unknown name, or a setting the
+ * optimizer does not take (given, not `undefined`), is a `RangeError` naming it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeOptimizer } from "@fullmatrix/backprop";
+ * assert.equal(makeOptimizer("adam", { learningRate: 3e-4 }).learningRate, 3e-4);
+ * assert.throws(() => makeOptimizer("adam", { momentum: 0.9 }), /adam does not take momentum/);
+ * assert.throws(() => makeOptimizer("constructor" as "sgd", {}), /unknown optimizer/);
+ * ```
+ */
+export function makeOptimizer(name: OptimizerName, settings: OptimizerSettings): Optimizer {
+  if (typeof name !== "string" || !Object.hasOwn(optimizers, name)) {
+    throw new RangeError(
+      `unknown optimizer ${JSON.stringify(name)}; expected one of ${optimizerNames.join(", ")}`,
+    );
+  }
+  const entry: OptimizerEntry = optimizers[name];
+  for (const [key, value] of Object.entries(settings)) {
+    if (value !== undefined && !entry.settings.includes(key as keyof OptimizerSettings)) {
+      throw new RangeError(
+        `${name} does not take ${key}; it takes ${entry.settings.join(", ")}`,
+      );
+    }
+  }
+  return entry.create(settings);
 }

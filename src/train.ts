@@ -14,10 +14,13 @@
  */
 
 import type { EarlyStopping, Monitor } from "./early_stopping.ts";
+import { resolveActivation } from "./activations.ts";
 import { evaluate } from "./evaluate.ts";
-import type { LossName } from "./losses.ts";
+import { lossFor, type LossName } from "./losses.ts";
 import type { Network } from "./network.ts";
+import { CLASSIFICATION_DEFAULT } from "./metrics.ts";
 import type { Optimizer } from "./optimizers.ts";
+import type { Schedule } from "./schedules.ts";
 import { type Batch, batches } from "./streams/batches.ts";
 import type { Sample } from "./streams/sample.ts";
 import { epochSeed, shuffleBuffer } from "./streams/shuffle.ts";
@@ -150,8 +153,8 @@ export interface TrainOptions {
   loss: LossName;
   /** How gradients change the parameters. */
   optimizer: Optimizer;
-  /** The learning rate for each 0-based step; default: the optimizer's, unchanged. */
-  schedule?: (step: number) => number;
+  /** The learning rate for each 0-based step; default: the optimizer's, unchanged. Its `epochEnd`, if any, gets each epoch's losses. */
+  schedule?: Schedule;
   /** Whether targets are one-hot classes (accuracy is reported); default true. */
   classification?: boolean;
   /** The last epoch to run; default 1. */
@@ -180,6 +183,7 @@ export interface TrainOptions {
  *
  * @example Learn y = x on two points
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Network, SGD, train } from "@fullmatrix/backprop";
  * const network = new Network({ sizes: [1, 1], activations: "identity", seed: 1 });
  * const points = [0, 1].map((v) => ({ x: new Float32Array([v]), y: new Float32Array([v]) }));
@@ -189,7 +193,7 @@ export interface TrainOptions {
  * });
  * let last = Infinity;
  * for await (const e of events) if (e.type === "epoch") last = e.trainLoss;
- * console.assert(last < 1e-3);
+ * assert.ok(last < 1e-3);
  * ```
  */
 export function train(options: TrainOptions): ReadableStream<TrainEvent> {
@@ -197,6 +201,7 @@ export function train(options: TrainOptions): ReadableStream<TrainEvent> {
 }
 
 async function* run(options: TrainOptions): AsyncGenerator<TrainEvent> {
+  checkOptions(options);
   const { network, epochs = 1, earlyStopping, signal } = options;
   let { epoch: done, step, samplesSeen, batchesIntoEpoch: skip = 0 } = options.start ??
     { epoch: 0, step: 0, samplesSeen: 0 };
@@ -226,6 +231,11 @@ async function* run(options: TrainOptions): AsyncGenerator<TrainEvent> {
     }
     const event = await summary.finish(options, epoch, step, samplesSeen);
     [done, skip] = [epoch, 0];
+    options.schedule?.epochEnd?.({
+      epoch,
+      trainLoss: event.trainLoss,
+      validationLoss: event.validationLoss,
+    });
     const stop = earlyStopping?.update(epoch, metric(event, earlyStopping.monitor), network);
     if (earlyStopping) event.best = earlyStopping.bestEpoch === epoch;
     yield event;
@@ -249,7 +259,8 @@ async function steps(
   samplesSeen: number,
   skipBatches: number,
 ): Promise<ReadableStream<StepEvent>> {
-  const { network, loss, optimizer, schedule, signal, shuffle, classification = true } = options;
+  const { network, loss, optimizer, schedule, signal, shuffle } = options;
+  const { classification = CLASSIFICATION_DEFAULT } = options;
   const batchSize = options.batchSize ?? 32;
   const trainer = new TrainStream(network, {
     loss,
@@ -312,7 +323,7 @@ class EpochSummary {
     samplesSeen: number,
   ): Promise<EpochEvent> {
     const seconds = (performance.now() - this.#started) / 1000;
-    const { classification = true } = options;
+    const { classification = CLASSIFICATION_DEFAULT } = options;
     const event: EpochEvent = {
       type: "epoch",
       epoch,
@@ -343,4 +354,37 @@ function metric(event: EpochEvent, monitor: Monitor): number {
     throw new RangeError(`early stopping monitors ${monitor}, which this run does not measure`);
   }
   return value;
+}
+
+/** Bad settings are a `RangeError`/`TypeError` naming the setting, before anything runs. */
+function checkOptions(options: TrainOptions): void {
+  const { epochs = 1, batchSize = 32, snapshotEvery = 0, shuffle, start } = options;
+  const integer = (name: string, value: unknown, min: number) => {
+    if (!(Number.isInteger(value) && (value as number) >= min)) {
+      throw new RangeError(`train: ${name} must be an integer >= ${min}, got ${value}`);
+    }
+  };
+  if (typeof options.network?.gradients !== "function") {
+    throw new TypeError("train: network must be a Network");
+  }
+  if (typeof options.optimizer?.step !== "function") {
+    throw new TypeError("train: optimizer must be an Optimizer");
+  }
+  if (options.schedule !== undefined && typeof options.schedule !== "function") {
+    throw new TypeError("train: schedule must be a function of the step");
+  }
+  lossFor(options.loss, resolveActivation(options.network.activations.at(-1)!).name);
+  integer("epochs", epochs, 1);
+  integer("batchSize", batchSize, 1);
+  integer("snapshotEvery", snapshotEvery, 0);
+  if (shuffle) {
+    integer("shuffle.bufferSize", shuffle.bufferSize, 1);
+    integer("shuffle.seed", shuffle.seed, 0);
+  }
+  if (start) {
+    integer("start.epoch", start.epoch, 0);
+    integer("start.step", start.step, 0);
+    integer("start.samplesSeen", start.samplesSeen, 0);
+    integer("start.batchesIntoEpoch", start.batchesIntoEpoch ?? 0, 0);
+  }
 }

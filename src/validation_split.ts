@@ -55,14 +55,15 @@ export interface SplitOptions {
  *
  * @example Hold out a quarter, class by class
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SampleCache, splitValidation } from "@fullmatrix/backprop";
  * const cache = new SampleCache();
  * for (let i = 0; i < 8; i++) {
  *   cache.add({ x: new Float32Array([i]), y: new Float32Array(i < 4 ? [1, 0] : [0, 1]) });
  * }
  * const { train, validation } = splitValidation(cache, 0.25, 42);
- * console.assert(train.length === 6 && validation.length === 2);
- * console.assert(validation.get(0).y[0] === 1 && validation.get(1).y[1] === 1); // one of each class
+ * assert.ok(train.length === 6 && validation.length === 2);
+ * assert.ok(validation.get(0).y[0] === 1 && validation.get(1).y[1] === 1); // one of each class
  * ```
  */
 export function splitValidation(
