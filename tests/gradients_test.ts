@@ -94,11 +94,25 @@ const cases: {
     oneHot: false,
   },
   {
-    name: "sigmoid output + cross-entropy (the general δ^L path)",
+    name: "sigmoid output + binary cross-entropy, one-hot targets",
     sizes: [3, 4, 3],
     activations: ["tanh", "sigmoid"],
     loss: "cross-entropy",
     oneHot: true,
+  },
+  {
+    name: "sigmoid output + binary cross-entropy, multi-label soft targets",
+    sizes: [3, 4, 3],
+    activations: ["relu", "sigmoid"],
+    loss: "cross-entropy",
+    oneHot: false,
+  },
+  {
+    name: "softmax + cross-entropy, targets that do not sum to 1",
+    sizes: [3, 4, 3],
+    activations: ["tanh", "softmax"],
+    loss: "cross-entropy",
+    oneHot: false,
   },
   {
     name: "softmax + quadratic (softmax's Jacobian path)",
