@@ -18,8 +18,14 @@ import type { Layer, Network } from "./network.ts";
  *
  * @example
  * ```ts
- * import type { Monitor } from "@fullmatrix/backprop";
- * const m: Monitor = "validationLoss";
+ * import assert from "node:assert/strict";
+ * import { EarlyStopping, type Monitor, Network } from "@fullmatrix/backprop";
+ * const m: Monitor = "validationAccuracy";
+ * const stop = new EarlyStopping({ monitor: m, patience: 1 });
+ * const net = new Network({ sizes: [1, 1], activations: "identity" });
+ * stop.update(1, 0.8, net);
+ * assert.equal(stop.update(2, 0.9, net), false); // accuracy improves upwards
+ * assert.equal(stop.bestEpoch, 2);
  * ```
  */
 export type Monitor = "validationLoss" | "validationAccuracy" | "trainLoss";
@@ -29,8 +35,11 @@ export type Monitor = "validationLoss" | "validationAccuracy" | "trainLoss";
  *
  * @example
  * ```ts
- * import type { EarlyStoppingOptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { EarlyStopping, type EarlyStoppingOptions } from "@fullmatrix/backprop";
  * const opts: EarlyStoppingOptions = { monitor: "validationLoss", patience: 3, minDelta: 1e-4 };
+ * assert.equal(new EarlyStopping(opts).patience, 3);
+ * assert.throws(() => new EarlyStopping({ patience: 0 }), RangeError);
  * ```
  */
 export interface EarlyStoppingOptions {
@@ -47,8 +56,12 @@ export interface EarlyStoppingOptions {
  *
  * @example
  * ```ts
- * import type { EarlyStoppingState } from "@fullmatrix/backprop";
- * const fresh: EarlyStoppingState = { best: null, bestEpoch: 0, wait: 0 };
+ * import assert from "node:assert/strict";
+ * import { EarlyStopping, type EarlyStoppingState } from "@fullmatrix/backprop";
+ * const saved: EarlyStoppingState = { best: 0.25, bestEpoch: 4, wait: 1 };
+ * const stop = new EarlyStopping();
+ * stop.loadState(saved);
+ * assert.deepEqual(stop.state(), saved);
  * ```
  */
 export interface EarlyStoppingState {

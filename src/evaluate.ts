@@ -18,8 +18,13 @@ import type { Sample } from "./streams/sample.ts";
  *
  * @example
  * ```ts
- * import type { Evaluation } from "@fullmatrix/backprop";
- * const show = (e: Evaluation) => `${e.samples} samples, accuracy ${e.accuracy}`;
+ * import assert from "node:assert/strict";
+ * import { evaluate, type Evaluation, Network } from "@fullmatrix/backprop";
+ * const net = new Network({ sizes: [1, 1], activations: "identity" });
+ * net.layers[0].W.data[0] = 1;
+ * const data = [1, 2].map((v) => ({ x: new Float32Array([v]), y: new Float32Array([v + 1]) }));
+ * const e: Evaluation = await evaluate(net, ReadableStream.from(data), { loss: "quadratic", classification: false });
+ * assert.deepEqual([e.samples, e.mse, e.mae, e.loss], [2, 1, 1, 0.5]);
  * ```
  */
 export interface Evaluation {

@@ -75,8 +75,12 @@ export interface LayerGradient {
  *
  * @example
  * ```ts
- * import type { Gradients } from "@fullmatrix/backprop";
- * const show = (g: Gradients) => `${g.loss} over ${g.grads.length} layers`;
+ * import assert from "node:assert/strict";
+ * import { fromRows, type Gradients, Network } from "@fullmatrix/backprop";
+ * const net = new Network({ sizes: [2, 3, 1], activations: ["tanh", "identity"] });
+ * const g: Gradients = net.gradients(fromRows([[1], [0]]), fromRows([[1]]), "quadratic");
+ * assert.equal(g.grads.length, 2);
+ * assert.ok(g.loss >= 0 && g.output!.rows === 1);
  * ```
  */
 export interface Gradients {
@@ -93,8 +97,12 @@ export interface Gradients {
  *
  * @example
  * ```ts
- * import type { NetworkOptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { Network, type NetworkOptions } from "@fullmatrix/backprop";
  * const opts: NetworkOptions = { sizes: [64, 32, 10], activations: ["relu", "softmax"], seed: 1 };
+ * const net = new Network(opts);
+ * assert.deepEqual(net.activations, ["relu", "softmax"]);
+ * assert.equal(net.layers[1].W.rows, 10);
  * ```
  */
 export interface NetworkOptions {

@@ -45,15 +45,22 @@ export interface OptimizerState {
  *
  * @example A custom optimizer: plain gradient descent with nothing to remember
  * ```ts
- * import type { Optimizer } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { fromRows, type Optimizer } from "@fullmatrix/backprop";
+ * let steps = 0;
  * const descent: Optimizer = {
- *   learningRate: 0.1,
+ *   learningRate: 0.5,
  *   step(layers, grads) {
+ *     steps++;
  *     layers.forEach(({ W }, l) => W.data.forEach((w, i) => W.data[i] = w - this.learningRate * grads[l].dW.data[i]));
  *   },
- *   state: () => ({ kind: "descent", step: 0, scalars: {}, tensors: {} }),
- *   loadState() {},
+ *   state: () => ({ kind: "descent", step: steps, scalars: {}, tensors: {} }),
+ *   loadState(s) { steps = s.step; },
  * };
+ * const layer = { W: fromRows([[1]]), b: fromRows([[0]]) };
+ * descent.step([layer], [{ dW: fromRows([[2]]), db: fromRows([[0]]) }]);
+ * assert.equal(layer.W.data[0], 0);
+ * assert.equal(descent.state().step, 1);
  * ```
  */
 export interface Optimizer {
@@ -72,8 +79,11 @@ export interface Optimizer {
  *
  * @example
  * ```ts
- * import type { SGDOptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { SGD, type SGDOptions } from "@fullmatrix/backprop";
  * const opts: SGDOptions = { learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 };
+ * assert.equal(new SGD(opts).nesterov, true);
+ * assert.throws(() => new SGD({ learningRate: 0.1, nesterov: true }), /nesterov needs momentum/);
  * ```
  */
 export interface SGDOptions {
@@ -182,8 +192,11 @@ export class SGD implements Optimizer {
  *
  * @example
  * ```ts
- * import type { AdamOptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { Adam, type AdamOptions } from "@fullmatrix/backprop";
  * const opts: AdamOptions = { learningRate: 3e-4, beta2: 0.99 };
+ * const adam = new Adam(opts);
+ * assert.deepEqual([adam.beta1, adam.beta2, adam.epsilon], [0.9, 0.99, 1e-8]); // defaults fill the rest
  * ```
  */
 export interface AdamOptions {

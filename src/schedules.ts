@@ -76,8 +76,10 @@ export function constantLR(lr: number): Schedule {
  *
  * @example
  * ```ts
- * import type { StepLROptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { stepLR, type StepLROptions } from "@fullmatrix/backprop";
  * const opts: StepLROptions = { lr: 0.1, stepSize: 1000, gamma: 0.5 };
+ * assert.equal(stepLR(opts)(2500), 0.025);
  * ```
  */
 export interface StepLROptions {
@@ -113,8 +115,10 @@ export function stepLR(options: StepLROptions): Schedule {
  *
  * @example
  * ```ts
- * import type { ExponentialLROptions } from "@fullmatrix/backprop";
- * const perEpoch: ExponentialLROptions = { lr: 0.1, gamma: 0.95, decaySteps: 469 }; // 469 steps an epoch
+ * import assert from "node:assert/strict";
+ * import { exponentialLR, type ExponentialLROptions } from "@fullmatrix/backprop";
+ * const perEpoch: ExponentialLROptions = { lr: 0.1, gamma: 0.5, decaySteps: 469 }; // 469 steps an epoch
+ * assert.equal(exponentialLR(perEpoch)(2 * 469), 0.025);
  * ```
  */
 export interface ExponentialLROptions {
@@ -153,8 +157,12 @@ export function exponentialLR(options: ExponentialLROptions): Schedule {
  *
  * @example
  * ```ts
- * import type { CosineLROptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { cosineLR, type CosineLROptions } from "@fullmatrix/backprop";
  * const opts: CosineLROptions = { lr: 0.1, totalSteps: 10_000, warmupSteps: 500 };
+ * const schedule = cosineLR(opts);
+ * assert.equal(schedule(499), 0.1);
+ * assert.ok(schedule(10_000) === 0);
  * ```
  */
 export interface CosineLROptions {

@@ -31,8 +31,16 @@ import { NonFiniteLossError, type StepEvent, TrainStream } from "./streams/train
  *
  * @example
  * ```ts
- * import type { EpochEvent } from "@fullmatrix/backprop";
- * const line = (e: EpochEvent) => `epoch ${e.epoch}: ${e.samplesPerSec.toFixed(0)} samples/s`;
+ * import assert from "node:assert/strict";
+ * import { type EpochEvent, Network, SGD, train } from "@fullmatrix/backprop";
+ * const network = new Network({ sizes: [1, 2], activations: "softmax" });
+ * const data = () => ReadableStream.from([{ x: new Float32Array([1]), y: new Float32Array([1, 0]) }]);
+ * const events = await Array.fromAsync(
+ *   train({ network, data, loss: "cross-entropy", optimizer: new SGD({ learningRate: 0.1 }), epochs: 2 }),
+ * );
+ * const epochs = events.filter((e): e is EpochEvent => e.type === "epoch");
+ * assert.deepEqual(epochs.map((e) => [e.epoch, e.step, e.samplesSeen]), [[1, 1, 1], [2, 2, 2]]);
+ * assert.ok(epochs.every((e) => e.trainAccuracy !== undefined && e.validationLoss === undefined));
  * ```
  */
 export interface EpochEvent {
@@ -71,8 +79,15 @@ export interface EpochEvent {
  *
  * @example
  * ```ts
- * import type { EndEvent } from "@fullmatrix/backprop";
- * const why = (e: EndEvent) => e.reason === "early-stopping" ? `best epoch ${e.bestEpoch}` : e.reason;
+ * import assert from "node:assert/strict";
+ * import { type EndEvent, Network, SGD, train } from "@fullmatrix/backprop";
+ * const network = new Network({ sizes: [1, 1], activations: "identity" });
+ * const data = () => ReadableStream.from([{ x: new Float32Array([1]), y: new Float32Array([1]) }]);
+ * const events = await Array.fromAsync(
+ *   train({ network, data, loss: "quadratic", optimizer: new SGD({ learningRate: 0.1 }), epochs: 3 }),
+ * );
+ * const end = events.at(-1) as EndEvent;
+ * assert.deepEqual([end.type, end.reason, end.epoch, end.step], ["end", "completed", 3, 3]);
  * ```
  */
 export interface EndEvent {
@@ -97,8 +112,14 @@ export interface EndEvent {
  *
  * @example
  * ```ts
- * import type { TrainEvent } from "@fullmatrix/backprop";
- * const isEpoch = (e: TrainEvent) => e.type === "epoch";
+ * import assert from "node:assert/strict";
+ * import { Network, SGD, train, type TrainEvent } from "@fullmatrix/backprop";
+ * const network = new Network({ sizes: [1, 1], activations: "identity" });
+ * const data = () => ReadableStream.from([{ x: new Float32Array([1]), y: new Float32Array([1]) }]);
+ * const events: TrainEvent[] = await Array.fromAsync(
+ *   train({ network, data, loss: "quadratic", optimizer: new SGD({ learningRate: 0.1 }) }),
+ * );
+ * assert.deepEqual(events.map((e) => e.type), ["step", "epoch", "end"]);
  * ```
  */
 export type TrainEvent = StepEvent | EpochEvent | EndEvent;
@@ -108,8 +129,16 @@ export type TrainEvent = StepEvent | EpochEvent | EndEvent;
  *
  * @example
  * ```ts
- * import type { TrainStart } from "@fullmatrix/backprop";
- * const afterThree: TrainStart = { epoch: 3, step: 135, samplesSeen: 4314 };
+ * import assert from "node:assert/strict";
+ * import { Network, SGD, train, type TrainStart } from "@fullmatrix/backprop";
+ * const network = new Network({ sizes: [1, 1], activations: "identity" });
+ * const data = () => ReadableStream.from([{ x: new Float32Array([1]), y: new Float32Array([1]) }]);
+ * const afterThree: TrainStart = { epoch: 3, step: 3, samplesSeen: 3 };
+ * const events = await Array.fromAsync(train({
+ *   network, data, loss: "quadratic", optimizer: new SGD({ learningRate: 0.1 }), epochs: 4, start: afterThree,
+ * }));
+ * assert.equal(events.length, 3); // only epoch 4: its step, its epoch event, the end
+ * assert.equal(events[0].type === "step" && events[0].step, 4);
  * ```
  */
 export interface TrainStart {
@@ -128,13 +157,17 @@ export interface TrainStart {
  *
  * @example
  * ```ts
- * import { Network, SGD, type TrainOptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { Network, SGD, train, type TrainOptions } from "@fullmatrix/backprop";
  * const opts: TrainOptions = {
  *   network: new Network({ sizes: [2, 1], activations: "sigmoid" }),
  *   data: () => ReadableStream.from([{ x: new Float32Array([0, 1]), y: new Float32Array([1]) }]),
  *   loss: "quadratic",
  *   optimizer: new SGD({ learningRate: 1 }),
+ *   classification: false,
  * };
+ * const events = await Array.fromAsync(train(opts));
+ * assert.equal(events.at(-1)!.type, "end");
  * ```
  */
 export interface TrainOptions {

@@ -28,8 +28,13 @@ import type { Batch } from "./batches.ts";
  *
  * @example
  * ```ts
- * import type { StepEvent } from "@fullmatrix/backprop";
- * const line = (e: StepEvent) => `epoch ${e.epoch} step ${e.step}: loss ${e.loss.toFixed(4)}`;
+ * import assert from "node:assert/strict";
+ * import { fromRows, Network, SGD, type StepEvent, TrainStream } from "@fullmatrix/backprop";
+ * const net = new Network({ sizes: [1, 1], activations: "identity" });
+ * const stream = new TrainStream(net, { loss: "quadratic", optimizer: new SGD({ learningRate: 0.1 }), classification: false });
+ * const batch = { x: fromRows([[1, 2, 3]]), y: fromRows([[1, 2, 3]]) };
+ * const [e]: StepEvent[] = await Array.fromAsync(ReadableStream.from([batch]).pipeThrough(stream));
+ * assert.deepEqual([e.type, e.epoch, e.step, e.batchSize, e.samplesSeen], ["step", 1, 1, 3, 3]);
  * ```
  */
 export interface StepEvent {
@@ -58,8 +63,16 @@ export interface StepEvent {
  *
  * @example
  * ```ts
- * import { SGD, type TrainStreamOptions } from "@fullmatrix/backprop";
- * const opts: TrainStreamOptions = { loss: "quadratic", optimizer: new SGD({ learningRate: 3 }) };
+ * import assert from "node:assert/strict";
+ * import { fromRows, Network, SGD, TrainStream, type TrainStreamOptions } from "@fullmatrix/backprop";
+ * const opts: TrainStreamOptions = {
+ *   loss: "quadratic", optimizer: new SGD({ learningRate: 3 }), step: 10, snapshotEvery: 11, classification: false,
+ * };
+ * const net = new Network({ sizes: [1, 1], activations: "identity" });
+ * const batch = { x: fromRows([[1]]), y: fromRows([[1]]) };
+ * const [e] = await Array.fromAsync(ReadableStream.from([batch]).pipeThrough(new TrainStream(net, opts)));
+ * assert.equal(e.step, 11);
+ * assert.ok(e.snapshot !== undefined); // step 11 is a multiple of snapshotEvery
  * ```
  */
 export interface TrainStreamOptions {
