@@ -183,6 +183,13 @@ export const activations = {
   tanh: { init: "glorot", create: (): Activation => tanh },
   relu: { init: "he", create: (): Activation => relu },
   identity: { init: "glorot", create: (): Activation => identity },
+  /** `z` for `z > 0`, else `slope · z` (PyTorch's default slope 0.01); a small slope keeps units from dying. */
+  "leaky-relu": {
+    init: "he",
+    params: [{ name: "slope", default: 0.01, min: 0, max: 1 }],
+    create: ({ slope }: Readonly<Record<string, number>>): Activation =>
+      elementwise((z) => (z > 0 ? z : slope * z), (z) => (z > 0 ? 1 : slope)),
+  },
   softmax: {
     init: "glorot",
     outputOnly: true,

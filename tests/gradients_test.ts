@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import {
-  type ActivationName,
+  type ActivationSpec,
   fromRows,
   type LayerGradient,
   type LossName,
@@ -68,7 +68,7 @@ function numericGradient(net: Network, x: Matrix, y: Matrix, loss: LossName, h =
 const cases: {
   name: string;
   sizes: number[];
-  activations: ActivationName[];
+  activations: ActivationSpec[];
   loss: LossName;
   oneHot: boolean;
 }[] = [
@@ -112,6 +112,13 @@ const cases: {
     sizes: [3, 4, 3],
     activations: ["tanh", "softmax"],
     loss: "cross-entropy",
+    oneHot: false,
+  },
+  {
+    name: "leaky-relu (slope 0.1) hidden + sigmoid + quadratic",
+    sizes: [4, 5, 2],
+    activations: ["leaky-relu:0.1", "sigmoid"],
+    loss: "quadratic",
     oneHot: false,
   },
   {
