@@ -166,6 +166,24 @@ const tanh: Activation = elementwise(Math.tanh, (_z, a) => 1 - a * a);
 const relu: Activation = elementwise((z) => (z > 0 ? z : 0), (z) => (z > 0 ? 1 : 0));
 const identity: Activation = elementwise((z) => z, () => 1);
 
+/** `√(2/π)`, the scale inside GELU's tanh. */
+const GELU_C = Math.sqrt(2 / Math.PI);
+
+/**
+ * GELU, `z · Φ(z)`, in the tanh form of Hendrycks and Gimpel that GPT-2 and BERT use
+ * (PyTorch's `gelu(approximate="tanh")`): `½ z (1 + tanh(c (z + 0.044715 z³)))`,
+ * `c = √(2/π)`. It is within 4.8e-4 of the erf form everywhere, needs no `erf`
+ * (JavaScript has none), and its derivative is exact in closed form:
+ * `½ (1 + t) + ½ z (1 − t²) c (1 + 3 · 0.044715 z²)`.
+ */
+const gelu: Activation = elementwise(
+  (z) => 0.5 * z * (1 + Math.tanh(GELU_C * (z + 0.044715 * z * z * z))),
+  (z) => {
+    const t = Math.tanh(GELU_C * (z + 0.044715 * z * z * z));
+    return 0.5 * (1 + t) + 0.5 * z * (1 - t * t) * GELU_C * (1 + 3 * 0.044715 * z * z);
+  },
+);
+
 /**
  * The activations by name: the registry every other list, type and check derives from.
  *
@@ -183,6 +201,7 @@ export const activations = {
   tanh: { init: "glorot", create: (): Activation => tanh },
   relu: { init: "he", create: (): Activation => relu },
   identity: { init: "glorot", create: (): Activation => identity },
+  gelu: { init: "he", create: (): Activation => gelu },
   /** `z` for `z > 0`, else `slope · z` (PyTorch's default slope 0.01); a small slope keeps units from dying. */
   "leaky-relu": {
     init: "he",

@@ -85,3 +85,37 @@ Deno.test("a model file keeps each layer's activation parameters", () => {
   const x = fromRows([[-1, 2], [0.5, -3], [1, 1]]);
   assert.deepEqual([...network.forward(x).data], [...net.forward(x).data]);
 });
+
+Deno.test("gelu: values and derivatives match PyTorch's gelu(approximate='tanh') in float64", () => {
+  const z = [-3, -1, -0.5, 0, 0.5, 1, 3];
+  // torch.nn.functional.gelu(z, approximate="tanh") and its autograd derivative, float64 (torch 2.x).
+  const torchValues = [
+    -0.0036373920817729943,
+    -0.15880800939172324,
+    -0.15428599017485606,
+    0,
+    0.34571400982514394,
+    0.8411919906082768,
+    2.996362607918227,
+  ];
+  const torchGrads = [
+    -0.011584166630969648,
+    -0.08296408384578252,
+    0.13263009646535764,
+    0.5,
+    0.8673699035346424,
+    1.0829640838457826,
+    1.0115841666309695,
+  ];
+  const zm = fromRows([z], "float64"), a = zeros(1, z.length, "float64");
+  const gelu = activation("gelu");
+  gelu.forward(zm, a);
+  const ones = fromRows([z.map(() => 1)], "float64"), delta = zeros(1, z.length, "float64");
+  gelu.backward(zm, a, ones, delta);
+  z.forEach((_, i) => {
+    assert.ok(Math.abs(a.data[i] - torchValues[i]) < 1e-15, `value at ${z[i]}`);
+    assert.ok(Math.abs(delta.data[i] - torchGrads[i]) < 1e-15, `derivative at ${z[i]}`);
+  });
+  assert.equal(activations.gelu.init, "he");
+  assert.ok(hiddenActivationNames.includes("gelu"));
+});

@@ -122,6 +122,13 @@ const cases: {
     oneHot: false,
   },
   {
+    name: "gelu hidden + softmax + cross-entropy",
+    sizes: [4, 5, 3],
+    activations: ["gelu", "softmax"],
+    loss: "cross-entropy",
+    oneHot: true,
+  },
+  {
     name: "softmax + quadratic (softmax's Jacobian path)",
     sizes: [3, 4, 3],
     activations: ["relu", "softmax"],
