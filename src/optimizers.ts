@@ -240,19 +240,35 @@ export class Adam implements Optimizer {
   readonly beta2: number;
   /** Added to `√v̂`. */
   readonly epsilon: number;
-  /** L2 penalty λ on the weights. */
+  /** Weight decay λ on the weights: L2 added to the gradient (Adam) or decoupled (AdamW). */
   readonly weightDecay: number;
-  #memory = new Memory("adam", "Adam");
+  #memory = new Memory(this.kind, this.label);
+
+  /** The kind of its saved state, and its name in {@linkcode optimizers}. */
+  get kind(): string {
+    return "adam";
+  }
+
+  /** Its name in error messages. */
+  get label(): string {
+    return "Adam";
+  }
+
+  /** Whether the weight decay is decoupled from the moments (AdamW) instead of L2. */
+  get decoupled(): boolean {
+    return false;
+  }
 
   /** Validates and keeps the settings. */
   constructor(options: AdamOptions = {}) {
     const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0 } =
       options;
-    checkLearningRate("Adam", learningRate);
-    check("Adam", "beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
-    check("Adam", "beta2", beta2, beta2 >= 0 && beta2 < 1, "in [0, 1)");
-    check("Adam", "epsilon", epsilon, epsilon > 0 && epsilon < Infinity, "> 0");
-    check("Adam", "weightDecay", weightDecay, weightDecay >= 0 && weightDecay < Infinity, ">= 0");
+    const label = this.label;
+    checkLearningRate(label, learningRate);
+    check(label, "beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
+    check(label, "beta2", beta2, beta2 >= 0 && beta2 < 1, "in [0, 1)");
+    check(label, "epsilon", epsilon, epsilon > 0 && epsilon < Infinity, "> 0");
+    check(label, "weightDecay", weightDecay, weightDecay >= 0 && weightDecay < Infinity, ">= 0");
     this.learningRate = learningRate;
     this.beta1 = beta1;
     this.beta2 = beta2;
@@ -288,12 +304,57 @@ export class Adam implements Optimizer {
   #update({ name, p, g, decay }: Parameter, size: number, correction2: number): void {
     const m = this.#memory.tensor(`m.${name}`, p), v = this.#memory.tensor(`v.${name}`, p);
     const { beta1, beta2, epsilon } = this;
+    // Decoupled (AdamW): θ shrinks by ηλ before the step and the moments see the bare gradient.
+    const l2 = this.decoupled ? 0 : decay,
+      shrink = this.decoupled ? 1 - this.learningRate * decay : 1;
     for (let i = 0; i < p.length; i++) {
-      const gi = g[i] + decay * p[i];
+      p[i] *= shrink;
+      const gi = g[i] + l2 * p[i];
       m[i] = beta1 * m[i] + (1 - beta1) * gi;
       v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
       p[i] -= size * m[i] / (Math.sqrt(v[i] / correction2) + epsilon);
     }
+  }
+}
+
+/**
+ * AdamW (Loshchilov and Hutter): Adam with the weight decay taken out of the
+ * gradient. L2 added to the gradient is divided by `√v̂` like the rest of it, so
+ * weights with large gradients are hardly decayed; decoupled, every weight shrinks
+ * by the same factor each step, as PyTorch's `AdamW` does:
+ *
+ *     θ ← θ (1 − ηλ)          (λ for weights only; default 0.01, PyTorch's)
+ *     then Adam's step on the bare gradient
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromRows, makeOptimizer } from "@fullmatrix/backprop";
+ * const layer = { W: fromRows([[2]], "float64"), b: fromRows([[0]], "float64") };
+ * const zero = { dW: fromRows([[0]], "float64"), db: fromRows([[0]], "float64") };
+ * makeOptimizer("adamw", { learningRate: 0.1, weightDecay: 0.5 }).step([layer], [zero]);
+ * assert.equal(layer.W.data[0], 2 * (1 - 0.1 * 0.5)); // a zero gradient still decays the weight
+ * ```
+ */
+export class AdamW extends Adam {
+  /** Validates and keeps the settings; `weightDecay` defaults to 0.01. */
+  constructor(options: AdamOptions = {}) {
+    super({ ...options, weightDecay: options.weightDecay ?? 0.01 });
+  }
+
+  /** `"adamw"`. */
+  override get kind(): string {
+    return "adamw";
+  }
+
+  /** `"AdamW"`. */
+  override get label(): string {
+    return "AdamW";
+  }
+
+  /** True: the decay is decoupled. */
+  override get decoupled(): boolean {
+    return true;
   }
 }
 
@@ -461,6 +522,10 @@ export const optimizers = {
   adam: {
     settings: ["learningRate", "beta1", "beta2", "epsilon", "weightDecay"],
     create: (o: OptimizerSettings): Optimizer => new Adam(o),
+  },
+  adamw: {
+    settings: ["learningRate", "beta1", "beta2", "epsilon", "weightDecay"],
+    create: (o: OptimizerSettings): Optimizer => new AdamW(o),
   },
 } as const satisfies Record<string, OptimizerEntry>;
 
