@@ -215,6 +215,83 @@ export function cosineLR(options: CosineLROptions): Schedule {
 }
 
 /**
+ * Settings of {@linkcode reduceOnPlateau}; the defaults are PyTorch's `ReduceLROnPlateau`'s.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { parseSchedule } from "@fullmatrix/backprop";
+ * const s = parseSchedule("plateau:factor=0.5:patience=0", 0.1, 100);
+ * s.epochEnd!({ epoch: 1, trainLoss: 1 });
+ * s.epochEnd!({ epoch: 2, trainLoss: 1 }); // no better: halve at once (patience 0)
+ * assert.equal(s(0), 0.05);
+ * ```
+ */
+export interface PlateauOptions {
+  /** The starting rate. */
+  lr: number;
+  /** The factor in (0, 1) the rate is multiplied by on a plateau; default 0.1. */
+  factor?: number;
+  /** Epochs without improvement tolerated before reducing; default 10. */
+  patience?: number;
+  /** The least relative improvement that counts: better means `loss < best · (1 − threshold)`; default 1e-4. */
+  threshold?: number;
+  /** The rate never goes below this, in [0, lr]; default 0. */
+  minLR?: number;
+}
+
+/**
+ * Reduce on plateau: the rate stays until the epoch's loss (the validation loss when
+ * the run has validation data, else the training loss) has not improved for more than
+ * `patience` epochs, then it is multiplied by `factor` (not below `minLR`) and the
+ * count starts again — PyTorch's `ReduceLROnPlateau` in `min` mode with a relative
+ * threshold and no cool-down. It learns from {@linkcode Schedule.epochEnd}, which
+ * {@linkcode train} calls, and saves what it learnt with `state()`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { schedules } from "@fullmatrix/backprop";
+ * const s = schedules.plateau.parse(["patience=1", "factor=0.5"], { lr: 1, totalSteps: 100 });
+ * for (const loss of [1, 0.5, 0.6, 0.7]) s.epochEnd!({ epoch: 1, trainLoss: 2, validationLoss: loss });
+ * assert.equal(s(123), 0.5); // two epochs no better than 0.5: more than patience 1
+ * assert.deepEqual(s.state!(), { rate: 0.5, best: 0.5, wait: 0 });
+ * ```
+ */
+export function reduceOnPlateau(options: PlateauOptions): Schedule {
+  const { lr, factor = 0.1, patience = 10, threshold = 1e-4, minLR = 0 } = options;
+  checkRate(lr);
+  if (!(factor > 0 && factor < 1)) {
+    throw new RangeError(`reduceOnPlateau: factor must be in (0, 1), got ${factor}`);
+  }
+  checkCount("patience", patience, 0);
+  if (!(threshold >= 0 && threshold < 1)) {
+    throw new RangeError(`reduceOnPlateau: threshold must be in [0, 1), got ${threshold}`);
+  }
+  if (!(minLR >= 0 && minLR <= lr)) {
+    throw new RangeError(`reduceOnPlateau: minLR must be in [0, ${lr}], got ${minLR}`);
+  }
+  let rate = lr, best = Infinity, wait = 0;
+  return Object.assign(() => rate, {
+    epochEnd({ trainLoss, validationLoss }: EpochLosses): void {
+      const loss = validationLoss ?? trainLoss;
+      if (loss < best * (1 - threshold)) [best, wait] = [loss, 0];
+      else if (++wait > patience) [rate, wait] = [Math.max(rate * factor, minLR), 0];
+    },
+    // No `best` before the first epoch: Infinity has no JSON form.
+    state: (): Record<string, number> =>
+      Number.isFinite(best) ? { rate, best, wait } : { rate, wait },
+    loadState(state: Readonly<Record<string, number>>): void {
+      const { rate: r, best: b = Infinity, wait: w } = state;
+      if (!(r >= minLR && r <= lr) || !(b > -Infinity) || !(Number.isInteger(w) && w >= 0)) {
+        throw new RangeError(`reduceOnPlateau: bad state ${JSON.stringify(state)}`);
+      }
+      [rate, best, wait] = [r, b, w];
+    },
+  });
+}
+
+/**
  * What every command-line schedule is built from: the peak rate and the run's length.
  *
  * @example
@@ -258,6 +335,7 @@ export interface ScheduleEntry {
  * | `step:10:0.5` | {@linkcode stepLR}, `stepSize` 10, `gamma` 0.5 |
  * | `exp:0.99`, `exp:0.5:1000` | {@linkcode exponentialLR}, `gamma`, then `decaySteps` (default 1) |
  * | `cosine`, `cosine:warmup=100:min=1e-5` | {@linkcode cosineLR} over `totalSteps` |
+ * | `plateau`, `plateau:factor=0.5:patience=3:min=1e-5` | {@linkcode reduceOnPlateau} from `lr` |
  *
  * @example
  * ```ts
@@ -296,6 +374,19 @@ export const schedules = {
         lr,
         totalSteps,
         ...keyed(fields, { warmup: ["warmupSteps", "N"], min: ["minLR", "LR"] }),
+      }),
+  },
+  plateau: {
+    form: "plateau[:factor=F][:patience=N][:threshold=T][:min=LR]",
+    parse: (fields: readonly string[], { lr }: ScheduleBase): Schedule =>
+      reduceOnPlateau({
+        lr,
+        ...keyed(fields, {
+          factor: ["factor", "F"],
+          patience: ["patience", "N"],
+          threshold: ["threshold", "T"],
+          min: ["minLR", "LR"],
+        }),
       }),
   },
 } as const satisfies Record<string, ScheduleEntry>;
