@@ -125,6 +125,7 @@ export {
   type EarlyStoppingOptions,
   type EarlyStoppingState,
   type Monitor,
+  monitors,
 } from "./src/early_stopping.ts";
 export type { BackendName } from "./src/kernels/backend.ts";
 export { type CurvePoint, curvesSvg } from "./src/plot.ts";

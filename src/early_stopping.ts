@@ -10,7 +10,7 @@
  * @module
  */
 
-import { clone } from "./matrix.ts";
+import { cloneAll } from "./matrix.ts";
 import type { Layer, Network } from "./network.ts";
 
 /**
@@ -28,7 +28,25 @@ import type { Layer, Network } from "./network.ts";
  * assert.equal(stop.bestEpoch, 2);
  * ```
  */
-export type Monitor = "validationLoss" | "validationAccuracy" | "trainLoss";
+export type Monitor = keyof typeof monitors;
+
+/**
+ * The metrics early stopping can watch, each with the way it improves: the registry
+ * {@linkcode Monitor} and a command line's choices derive from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { monitors } from "@fullmatrix/backprop";
+ * assert.equal(monitors.validationAccuracy, "higher");
+ * assert.deepEqual(Object.keys(monitors), ["validationLoss", "validationAccuracy", "trainLoss"]);
+ * ```
+ */
+export const monitors = {
+  validationLoss: "lower",
+  validationAccuracy: "higher",
+  trainLoss: "lower",
+} as const satisfies Record<string, "lower" | "higher">;
 
 /**
  * Settings of {@linkcode EarlyStopping}.
@@ -99,8 +117,12 @@ export class EarlyStopping {
   /** Validates and keeps the settings. */
   constructor(options: EarlyStoppingOptions = {}) {
     const { monitor = "validationLoss", patience = 5, minDelta = 0 } = options;
-    if (!["validationLoss", "validationAccuracy", "trainLoss"].includes(monitor)) {
-      throw new RangeError(`EarlyStopping: unknown monitor "${monitor}"`);
+    if (typeof monitor !== "string" || !Object.hasOwn(monitors, monitor)) {
+      throw new RangeError(
+        `EarlyStopping: unknown monitor ${JSON.stringify(monitor)}; expected one of ${
+          Object.keys(monitors).join(", ")
+        }`,
+      );
     }
     if (!(Number.isInteger(patience) && patience >= 1)) {
       throw new RangeError(`EarlyStopping: patience must be a whole number ≥ 1, got ${patience}`);
@@ -116,10 +138,10 @@ export class EarlyStopping {
   /** Records the metric of `epoch`; true when training should stop. */
   update(epoch: number, value: number, network: Network): boolean {
     const s = this.#state;
-    const sign = this.monitor === "validationAccuracy" ? -1 : 1; // turn "higher is better" into "lower"
+    const sign = monitors[this.monitor] === "higher" ? -1 : 1; // turn "higher is better" into "lower"
     if (s.best === null || sign * value < sign * s.best - this.minDelta) {
       this.#state = { best: value, bestEpoch: epoch, wait: 0 };
-      this.#bestLayers = network.layers.map(({ W, b }) => ({ W: clone(W), b: clone(b) }));
+      this.#bestLayers = cloneAll(network.layers);
       return false;
     }
     s.wait++;
@@ -154,6 +176,6 @@ export class EarlyStopping {
   /** Restores a saved state and best parameters. */
   loadState(state: EarlyStoppingState, bestLayers?: Layer[]): void {
     this.#state = { ...state };
-    this.#bestLayers = bestLayers?.map(({ W, b }) => ({ W: clone(W), b: clone(b) }));
+    this.#bestLayers = bestLayers && cloneAll(bestLayers);
   }
 }
