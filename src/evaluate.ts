@@ -63,6 +63,9 @@ export async function evaluate(
   options: { loss: LossName; classification?: boolean; batchSize?: number },
 ): Promise<Evaluation> {
   const { loss, classification = CLASSIFICATION_DEFAULT, batchSize = 256 } = options;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new RangeError(`evaluate: batchSize must be an integer >= 1, got ${batchSize}`);
+  }
   const k = network.sizes[network.sizes.length - 1];
   const measure = lossFor(
     loss,

@@ -247,3 +247,24 @@ Deno.test("train() ends a diverging run with reason non-finite and finite parame
   );
   assert.deepEqual(params(net), lastGood);
 });
+
+Deno.test("TrainStream and evaluate: bad counts are a RangeError naming them", async () => {
+  const net = new Network({ sizes: [1, 2], activations: "softmax" });
+  const optimizer = new SGD({ learningRate: 0.1 });
+  for (
+    const [over, name] of [[{ step: -1 }, "step"], [{ epoch: 0 }, "epoch"], [
+      { snapshotEvery: 0.5 },
+      "snapshotEvery",
+    ]] as const
+  ) {
+    assert.throws(
+      () => new TrainStream(net, { loss: "cross-entropy", optimizer, ...over }),
+      new RegExp(`TrainStream: ${name} must be an integer`),
+    );
+  }
+  const data = ReadableStream.from([{ x: new Float32Array([1]), y: new Float32Array([1, 0]) }]);
+  await assert.rejects(
+    evaluate(net, data, { loss: "cross-entropy", batchSize: 0 }),
+    /evaluate: batchSize must be an integer >= 1, got 0/,
+  );
+});

@@ -150,6 +150,18 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
       signal,
     } = options;
     let step = options.step ?? 0, samplesSeen = options.samplesSeen ?? 0;
+    for (
+      const [name, value, min] of [
+        ["epoch", epoch, 1],
+        ["step", step, 0],
+        ["samplesSeen", samplesSeen, 0],
+        ["snapshotEvery", snapshotEvery, 0],
+      ] as const
+    ) {
+      if (!(Number.isInteger(value) && value >= min)) {
+        throw new RangeError(`TrainStream: ${name} must be an integer >= ${min}, got ${value}`);
+      }
+    }
     // In the network's own storage, so that its kernels write the gradients in place.
     const grads = network.allocGradients();
     const lastGood = snapshot(network);
