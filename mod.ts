@@ -84,6 +84,7 @@ export {
 export {
   Adam,
   type AdamOptions,
+  AdamW,
   makeOptimizer,
   type Optimizer,
   type OptimizerEntry,
@@ -103,6 +104,8 @@ export {
   exponentialLR,
   type ExponentialLROptions,
   parseSchedule,
+  type PlateauOptions,
+  reduceOnPlateau,
   type Schedule,
   type ScheduleBase,
   type ScheduleEntry,
