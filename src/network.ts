@@ -174,48 +174,8 @@ export class Network {
    */
   constructor(options: NetworkOptions) {
     const { sizes, seed = 0, dtype = "float32", threads = 1 } = options;
-    if (
-      !Array.isArray(sizes) || sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)
-    ) {
-      throw new RangeError(
-        `Network: sizes must be at least two positive integers, got ${JSON.stringify(sizes)}`,
-      );
-    }
-    if (dtype !== "float32" && dtype !== "float64") {
-      throw new RangeError(
-        `Network: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`,
-      );
-    }
-    if (!Number.isInteger(seed)) {
-      throw new RangeError(`Network: seed must be an integer, got ${seed}`);
-    }
-    if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
-      throw new RangeError(
-        `Network: threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`,
-      );
-    }
-    checkSize(sizes, dtype);
-    const L = sizes.length - 1;
-    const specs = Array.isArray(options.activations)
-      ? [...options.activations]
-      : Array<ActivationSpec>(L).fill(options.activations as ActivationSpec);
-    if (specs.length !== L) {
-      throw new RangeError(`Network: ${L} layers need ${L} activations, got ${specs.length}`);
-    }
-    this.#resolved = specs.map((spec, l) => {
-      const r = resolveActivation(spec);
-      if (r.outputOnly && l !== L - 1) {
-        throw new RangeError(`Network: ${r.name} is for the output layer only`);
-      }
-      if (sizes[l + 1] < r.minUnits) {
-        throw new RangeError(
-          `Network: ${r.name} needs at least ${r.minUnits} units, layer ${l + 1} has ${
-            sizes[l + 1]
-          }`,
-        );
-      }
-      return r;
-    });
+    checkOptions(sizes, dtype, seed, threads);
+    this.#resolved = resolveLayers(sizes, options.activations);
     this.sizes = [...sizes];
     this.activations = this.#resolved.map((r) => r.text as ActivationSpec);
     this.dtype = dtype;
@@ -347,6 +307,57 @@ export class Network {
       );
     }
   }
+}
+
+/** Each option of a {@linkcode Network}, or a `RangeError` naming the first one wrong. */
+function checkOptions(sizes: readonly number[], dtype: DType, seed: number, threads: number): void {
+  if (
+    !Array.isArray(sizes) || sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)
+  ) {
+    throw new RangeError(
+      `Network: sizes must be at least two positive integers, got ${JSON.stringify(sizes)}`,
+    );
+  }
+  if (dtype !== "float32" && dtype !== "float64") {
+    throw new RangeError(
+      `Network: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`,
+    );
+  }
+  if (!Number.isInteger(seed)) {
+    throw new RangeError(`Network: seed must be an integer, got ${seed}`);
+  }
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw new RangeError(
+      `Network: threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`,
+    );
+  }
+  checkSize(sizes, dtype);
+}
+
+/** One resolved activation per layer, checked for where it may go and how many units it needs. */
+function resolveLayers(
+  sizes: readonly number[],
+  activations: NetworkOptions["activations"],
+): ResolvedActivation[] {
+  const L = sizes.length - 1;
+  const specs = Array.isArray(activations)
+    ? [...activations]
+    : Array<ActivationSpec>(L).fill(activations as ActivationSpec);
+  if (specs.length !== L) {
+    throw new RangeError(`Network: ${L} layers need ${L} activations, got ${specs.length}`);
+  }
+  return specs.map((spec, l) => {
+    const r = resolveActivation(spec);
+    if (r.outputOnly && l !== L - 1) {
+      throw new RangeError(`Network: ${r.name} is for the output layer only`);
+    }
+    if (sizes[l + 1] < r.minUnits) {
+      throw new RangeError(
+        `Network: ${r.name} needs at least ${r.minUnits} units, layer ${l + 1} has ${sizes[l + 1]}`,
+      );
+    }
+    return r;
+  });
 }
 
 /** More threads than this is a mistake (and would start that many workers). */
