@@ -31,12 +31,34 @@
  * @module
  */
 
-export type { ActivationName } from "./src/activations.ts";
+export {
+  type Activation,
+  activation,
+  type ActivationEntry,
+  type ActivationName,
+  activationNames,
+  type ActivationParam,
+  activations,
+  type ActivationSpec,
+  activationText,
+  hiddenActivationNames,
+  type Initializer,
+  resolveActivation,
+  type ResolvedActivation,
+} from "./src/activations.ts";
 export { DataError } from "./src/errors.ts";
 export { csvSamples, type CsvSamplesOptions, discoverClasses } from "./src/streams/csv_samples.ts";
 export { evaluate, type Evaluation } from "./src/evaluate.ts";
 export { argmaxColumns, countCorrect } from "./src/metrics.ts";
-export type { LossName } from "./src/losses.ts";
+export {
+  type Loss,
+  type LossEntry,
+  losses,
+  lossFor,
+  type LossName,
+  lossNames,
+  lossOutputs,
+} from "./src/losses.ts";
 export { type DType, type FloatArray, fromRows, type Matrix, toRows, zeros } from "./src/matrix.ts";
 export {
   type Gradients,
@@ -48,7 +70,14 @@ export {
 export {
   Adam,
   type AdamOptions,
+  AdamW,
+  makeOptimizer,
   type Optimizer,
+  type OptimizerEntry,
+  type OptimizerName,
+  optimizerNames,
+  optimizers,
+  type OptimizerSettings,
   type OptimizerState,
   SGD,
   type SGDOptions,
@@ -57,10 +86,19 @@ export {
   constantLR,
   cosineLR,
   type CosineLROptions,
+  type EpochLosses,
   exponentialLR,
   type ExponentialLROptions,
   parseSchedule,
+  type PlateauOptions,
+  reduceOnPlateau,
   type Schedule,
+  type ScheduleBase,
+  type ScheduleEntry,
+  scheduleForms,
+  type ScheduleName,
+  scheduleNames,
+  schedules,
   stepLR,
   type StepLROptions,
 } from "./src/schedules.ts";
@@ -77,6 +115,7 @@ export {
   type EarlyStoppingOptions,
   type EarlyStoppingState,
   type Monitor,
+  monitors,
 } from "./src/early_stopping.ts";
 export type { BackendName } from "./src/kernels/backend.ts";
 export { perSampleGradients } from "./src/per_sample.ts";

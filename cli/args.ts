@@ -8,17 +8,24 @@
 import { parseArgs } from "node:util";
 import {
   type ActivationName,
-  activations,
-  Adam,
+  activationNames,
+  type ActivationSpec,
   type BackendName,
-  losses,
+  hiddenActivationNames,
   type LossName,
+  lossNames,
+  lossOutputs,
   type Monitor,
-  type Optimizer,
+  type OptimizerName,
+  optimizerNames,
+  optimizers,
   parseSchedule,
-  SGD,
+  resolveActivation,
 } from "../mod.ts";
 import { BUNDLED_TEST, BUNDLED_TRAIN } from "./sources.ts";
+
+/** An activation spec in its text form, as flags and model files write it. */
+export type ActivationText = Extract<ActivationSpec, string>;
 
 /** A bad command line; the message names the flag. */
 export class UsageError extends Error {
@@ -34,15 +41,17 @@ export interface TrainConfig {
   task: "classification" | "regression";
   /** `undefined`: first and last sizes come from the data, one hidden layer of 32. */
   layers?: number[];
-  activation: ActivationName;
-  output: ActivationName;
+  /** Canonical activation specs, e.g. `relu` or `leaky-relu:0.1`. */
+  activation: ActivationText;
+  output: ActivationText;
   loss: LossName;
   batch: number;
-  optimizer: keyof typeof OPTIMIZERS;
+  optimizer: OptimizerName;
   lr: number;
-  momentum: number;
-  nesterov: boolean;
-  weightDecay: number;
+  /** Optimizer settings as given: `undefined` leaves the optimizer's own default. */
+  momentum?: number;
+  nesterov?: boolean;
+  weightDecay?: number;
   schedule: string;
   epochs: number;
   seed: number;
@@ -74,24 +83,6 @@ export interface TrainConfig {
  * The closed sets of names the flags accept, derived from the library's registries so that
  * choices, help and checks cannot drift from what the library implements.
  */
-export const OPTIMIZERS = {
-  sgd: {
-    lr: 0.01, // Keras' default; PyTorch has none
-    make: (c: TrainConfig): Optimizer =>
-      new SGD({
-        learningRate: c.lr,
-        momentum: c.momentum,
-        nesterov: c.nesterov,
-        weightDecay: c.weightDecay,
-      }),
-  },
-  adam: {
-    lr: 0.001, // PyTorch's and Keras' default
-    make: (c: TrainConfig): Optimizer =>
-      new Adam({ learningRate: c.lr, weightDecay: c.weightDecay }),
-  },
-} as const satisfies Record<string, { lr: number; make: (c: TrainConfig) => Optimizer }>;
-
 /** Every backend, in words; `satisfies` makes a new backend name a type error here until listed. */
 const BACKENDS = {
   auto: "the fastest that loads (default)",
@@ -100,17 +91,12 @@ const BACKENDS = {
   typescript: "plain TypeScript loops",
 } as const satisfies Record<BackendName, string>;
 
-/** Softmax only makes sense on the output layer (the library refuses it elsewhere). */
-const OUTPUT_ONLY: readonly string[] = ["softmax"];
-
 const CHOICES = {
   task: ["classification", "regression"],
-  activation: (Object.keys(activations) as ActivationName[]).filter((a) =>
-    !OUTPUT_ONLY.includes(a)
-  ),
-  output: Object.keys(activations) as ActivationName[],
-  loss: Object.keys(losses) as LossName[],
-  optimizer: Object.keys(OPTIMIZERS) as (keyof typeof OPTIMIZERS)[],
+  activation: hiddenActivationNames,
+  output: activationNames,
+  loss: lossNames,
+  optimizer: optimizerNames,
   backend: Object.keys(BACKENDS) as BackendName[],
   monitor: ["validationLoss", "validationAccuracy", "trainLoss"],
 } as const;
@@ -165,7 +151,7 @@ Training
   --batch M              mini-batch size (default 32)
   --optimizer O          ${CHOICES.optimizer.join(" or ")} (default sgd)
   --lr X                 learning rate (default ${
-  Object.entries(OPTIMIZERS).map(([k, o]) => `${o.lr} for ${k}`).join(", ")
+  optimizerNames.map((k) => `${optimizers[k].defaultLearningRate} for ${k}`).join(", ")
 })
   --momentum X           SGD momentum in [0, 1) (default 0)
   --nesterov             Nesterov momentum
@@ -237,7 +223,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
   );
   const optimizer = oneOf("--optimizer", v.optimizer ?? "sgd", CHOICES.optimizer);
   const bundled = v.data === undefined && v.idx === undefined;
-  const lr = positive("--lr", v.lr ?? String(OPTIMIZERS[optimizer].lr));
+  const lr = positive("--lr", v.lr ?? String(optimizers[optimizer].defaultLearningRate));
   const epochs = integer("--epochs", v.epochs ?? "20", 1);
   const config: TrainConfig = {
     data: path("--data", v.data) ?? DEFAULT_DATA,
@@ -246,8 +232,8 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     label: v.label === undefined ? undefined : /^-?\d+$/.test(v.label) ? Number(v.label) : v.label,
     task,
     layers: v.layers === undefined ? undefined : layerSizes(v.layers),
-    activation: oneOf("--activation", v.activation ?? "relu", CHOICES.activation),
-    output: oneOf(
+    activation: activationFlag("--activation", v.activation ?? "relu", CHOICES.activation),
+    output: activationFlag(
       "--output",
       v.output ?? (loss === "cross-entropy" ? "softmax" : "identity"),
       CHOICES.output,
@@ -256,9 +242,11 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     batch: integer("--batch", v.batch ?? "32", 1),
     optimizer,
     lr,
-    momentum: fraction("--momentum", v.momentum ?? "0", true),
-    nesterov: v.nesterov ?? false,
-    weightDecay: number("--weight-decay", v["weight-decay"] ?? "0", 0),
+    momentum: v.momentum === undefined ? undefined : fraction("--momentum", v.momentum, true),
+    nesterov: v.nesterov,
+    weightDecay: v["weight-decay"] === undefined
+      ? undefined
+      : number("--weight-decay", v["weight-decay"], 0),
     schedule: schedule(v.schedule ?? "constant", lr),
     epochs,
     seed: integer("--seed", v.seed ?? "1", 0),
@@ -294,18 +282,37 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
 }
 
 /**
- * Loss and output pairings that cannot learn: cross-entropy takes the log of probabilities
- * (a softmax or sigmoid output) and has no meaning for regression targets.
+ * Loss and output pairings that cannot learn, from the loss registry's pairings:
+ * cross-entropy takes the log of probabilities and has no meaning for regression targets.
  */
 function checkPairing(c: TrainConfig): void {
-  if (c.loss !== "cross-entropy") return;
-  if (c.task === "regression") {
+  if (c.loss === "cross-entropy" && c.task === "regression") {
     throw new UsageError("--loss cross-entropy is for classification; use --loss quadratic");
   }
-  if (!["softmax", "sigmoid"].includes(c.output)) {
+  const outputs = lossOutputs(c.loss);
+  if (outputs !== "any" && !outputs.includes(resolveActivation(c.output).name)) {
     throw new UsageError(
-      `--loss cross-entropy needs probabilities: --output softmax or sigmoid, got "${c.output}"`,
+      `--loss ${c.loss} needs --output ${outputs.join(" or ")}, got "${c.output}"`,
     );
+  }
+}
+
+/**
+ * An activation flag's value, `name` or `name:param…` (`leaky-relu:0.1`), as its canonical
+ * spec; a name outside `allowed` or a bad parameter is a usage error.
+ */
+function activationFlag(
+  flag: string,
+  text: string,
+  allowed: readonly ActivationName[],
+): ActivationText {
+  const [name] = text.split(":");
+  oneOf(flag, name, allowed);
+  try {
+    return resolveActivation(text as ActivationText).text as ActivationText;
+  } catch (e) {
+    if (!(e instanceof RangeError)) throw e;
+    throw new UsageError(`${flag}: ${e.message}`, { cause: e });
   }
 }
 

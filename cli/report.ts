@@ -46,7 +46,9 @@ export class Report {
     console.log(`  data: ${data.mode}${held}${test}`);
     console.log(
       `  ${c.optimizer} lr ${c.lr}${
-        c.optimizer === "sgd" ? ` momentum ${c.momentum}${c.nesterov ? " (Nesterov)" : ""}` : ""
+        c.optimizer === "sgd"
+          ? ` momentum ${c.momentum ?? 0}${c.nesterov ? " (Nesterov)" : ""}`
+          : ""
       }` +
         `, schedule ${c.schedule}, batch ${c.batch}, ${
           plural(c.epochs, "epoch")

@@ -19,6 +19,7 @@ import {
   type EpochEvent,
   evaluate,
   type Evaluation,
+  makeOptimizer,
   Network,
   type Optimizer,
   parseSchedule,
@@ -31,7 +32,6 @@ import {
 import {
   BUNDLED_PRESET,
   capThreads,
-  OPTIMIZERS,
   parseTrainArgs,
   type TrainConfig,
   USAGE,
@@ -113,7 +113,12 @@ interface Session {
 
 async function run(r: Run): Promise<number> {
   const { config, data } = r;
-  const optimizer = OPTIMIZERS[config.optimizer].make(config);
+  const optimizer = makeOptimizer(config.optimizer, {
+    learningRate: config.lr,
+    momentum: config.momentum,
+    nesterov: config.nesterov,
+    weightDecay: config.weightDecay,
+  });
   const earlyStopping = makeEarlyStopping(config, data);
   if (r.resumed) {
     r.resumed.restoreOptimizer(optimizer);

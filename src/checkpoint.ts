@@ -15,7 +15,7 @@
  * @module
  */
 
-import { type ActivationName, activations } from "./activations.ts";
+import { activationNames, type ActivationSpec, resolveActivation } from "./activations.ts";
 import type { EarlyStopping, EarlyStoppingState } from "./early_stopping.ts";
 import { DataError } from "./errors.ts";
 import type { BackendName } from "./kernels/backend.ts";
@@ -47,8 +47,8 @@ const MODEL_KEY = "fullmatrix";
 export interface Architecture {
   /** Layer sizes, input first. */
   sizes: number[];
-  /** One activation per layer. */
-  activations: ActivationName[];
+  /** One activation per layer, as canonical text (`"relu"`, `"leaky-relu:0.1"`): it round-trips. */
+  activations: ActivationSpec[];
   /** Element type. */
   dtype: DType;
 }
@@ -401,16 +401,27 @@ function checkArchitecture(
   }
   if (
     !Array.isArray(names) || names.length !== sizes.length - 1 ||
-    !names.every((n) => typeof n === "string" && Object.hasOwn(activations, n))
+    !names.every((n) => typeof n === "string" && knownActivation(n))
   ) {
     throw bad(
       `${prefix}activations is ${excerpt(names)}, not ${sizes.length - 1} of ${
-        Object.keys(activations).join(", ")
-      }`,
+        activationNames.join(", ")
+      } (with their parameters, e.g. leaky-relu:0.01)`,
     );
   }
   if (dtype !== "float32" && dtype !== "float64") {
     throw bad(`${prefix}dtype is ${excerpt(dtype)}, not "float32" or "float64"`);
+  }
+}
+
+/** Whether `text` names an activation of the registry with valid parameters. */
+function knownActivation(text: string): boolean {
+  try {
+    resolveActivation(text as ActivationSpec);
+    return true;
+  } catch (e) {
+    if (e instanceof RangeError || e instanceof TypeError) return false;
+    throw e;
   }
 }
 

@@ -10,7 +10,7 @@
  * @module
  */
 
-import { clone } from "./matrix.ts";
+import { cloneAll } from "./matrix.ts";
 import type { Layer, Network } from "./network.ts";
 
 /**
@@ -18,19 +18,46 @@ import type { Layer, Network } from "./network.ts";
  *
  * @example
  * ```ts
- * import type { Monitor } from "@fullmatrix/backprop";
- * const m: Monitor = "validationLoss";
+ * import assert from "node:assert/strict";
+ * import { EarlyStopping, type Monitor, Network } from "@fullmatrix/backprop";
+ * const m: Monitor = "validationAccuracy";
+ * const stop = new EarlyStopping({ monitor: m, patience: 1 });
+ * const net = new Network({ sizes: [1, 1], activations: "identity" });
+ * stop.update(1, 0.8, net);
+ * assert.equal(stop.update(2, 0.9, net), false); // accuracy improves upwards
+ * assert.equal(stop.bestEpoch, 2);
  * ```
  */
-export type Monitor = "validationLoss" | "validationAccuracy" | "trainLoss";
+export type Monitor = keyof typeof monitors;
+
+/**
+ * The metrics early stopping can watch, each with the way it improves: the registry
+ * {@linkcode Monitor} and a command line's choices derive from.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { monitors } from "@fullmatrix/backprop";
+ * assert.equal(monitors.validationAccuracy, "higher");
+ * assert.deepEqual(Object.keys(monitors), ["validationLoss", "validationAccuracy", "trainLoss"]);
+ * ```
+ */
+export const monitors = {
+  validationLoss: "lower",
+  validationAccuracy: "higher",
+  trainLoss: "lower",
+} as const satisfies Record<string, "lower" | "higher">;
 
 /**
  * Settings of {@linkcode EarlyStopping}.
  *
  * @example
  * ```ts
- * import type { EarlyStoppingOptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { EarlyStopping, type EarlyStoppingOptions } from "@fullmatrix/backprop";
  * const opts: EarlyStoppingOptions = { monitor: "validationLoss", patience: 3, minDelta: 1e-4 };
+ * assert.equal(new EarlyStopping(opts).patience, 3);
+ * assert.throws(() => new EarlyStopping({ patience: 0 }), RangeError);
  * ```
  */
 export interface EarlyStoppingOptions {
@@ -47,8 +74,12 @@ export interface EarlyStoppingOptions {
  *
  * @example
  * ```ts
- * import type { EarlyStoppingState } from "@fullmatrix/backprop";
- * const fresh: EarlyStoppingState = { best: null, bestEpoch: 0, wait: 0 };
+ * import assert from "node:assert/strict";
+ * import { EarlyStopping, type EarlyStoppingState } from "@fullmatrix/backprop";
+ * const saved: EarlyStoppingState = { best: 0.25, bestEpoch: 4, wait: 1 };
+ * const stop = new EarlyStopping();
+ * stop.loadState(saved);
+ * assert.deepEqual(stop.state(), saved);
  * ```
  */
 export interface EarlyStoppingState {
@@ -65,11 +96,12 @@ export interface EarlyStoppingState {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { EarlyStopping, Network } from "@fullmatrix/backprop";
  * const net = new Network({ sizes: [1, 1], activations: "identity" });
  * const stop = new EarlyStopping({ monitor: "trainLoss", patience: 1 });
  * stop.update(1, 0.5, net); // best so far
- * console.assert(stop.update(2, 0.7, net) === true); // no better for 1 epoch: stop
+ * assert.ok(stop.update(2, 0.7, net) === true); // no better for 1 epoch: stop
  * ```
  */
 export class EarlyStopping {
@@ -85,8 +117,12 @@ export class EarlyStopping {
   /** Validates and keeps the settings. */
   constructor(options: EarlyStoppingOptions = {}) {
     const { monitor = "validationLoss", patience = 5, minDelta = 0 } = options;
-    if (!["validationLoss", "validationAccuracy", "trainLoss"].includes(monitor)) {
-      throw new RangeError(`EarlyStopping: unknown monitor "${monitor}"`);
+    if (typeof monitor !== "string" || !Object.hasOwn(monitors, monitor)) {
+      throw new RangeError(
+        `EarlyStopping: unknown monitor ${JSON.stringify(monitor)}; expected one of ${
+          Object.keys(monitors).join(", ")
+        }`,
+      );
     }
     if (!(Number.isInteger(patience) && patience >= 1)) {
       throw new RangeError(`EarlyStopping: patience must be a whole number ≥ 1, got ${patience}`);
@@ -102,10 +138,10 @@ export class EarlyStopping {
   /** Records the metric of `epoch`; true when training should stop. */
   update(epoch: number, value: number, network: Network): boolean {
     const s = this.#state;
-    const sign = this.monitor === "validationAccuracy" ? -1 : 1; // turn "higher is better" into "lower"
+    const sign = monitors[this.monitor] === "higher" ? -1 : 1; // turn "higher is better" into "lower"
     if (s.best === null || sign * value < sign * s.best - this.minDelta) {
       this.#state = { best: value, bestEpoch: epoch, wait: 0 };
-      this.#bestLayers = network.layers.map(({ W, b }) => ({ W: clone(W), b: clone(b) }));
+      this.#bestLayers = cloneAll(network.layers);
       return false;
     }
     s.wait++;
@@ -140,6 +176,6 @@ export class EarlyStopping {
   /** Restores a saved state and best parameters. */
   loadState(state: EarlyStoppingState, bestLayers?: Layer[]): void {
     this.#state = { ...state };
-    this.#bestLayers = bestLayers?.map(({ W, b }) => ({ W: clone(W), b: clone(b) }));
+    this.#bestLayers = bestLayers && cloneAll(bestLayers);
   }
 }

@@ -10,9 +10,10 @@
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { DataError } from "@fullmatrix/backprop";
  * const e = new DataError("not a number: \"x\"", { source: "a.csv", line: 3, column: 2 });
- * console.assert(e.message === "a.csv:3:2: not a number: \"x\"");
+ * assert.ok(e.message === "a.csv:3:2: not a number: \"x\"");
  * ```
  */
 export class DataError extends Error {

@@ -5,9 +5,10 @@
  * @module
  */
 
-import { losses, type LossName } from "./losses.ts";
+import { resolveActivation } from "./activations.ts";
+import { lossFor, type LossName } from "./losses.ts";
 import type { Matrix } from "./matrix.ts";
-import { argmaxColumns } from "./metrics.ts";
+import { argmaxColumns, CLASSIFICATION_DEFAULT } from "./metrics.ts";
 import type { Network } from "./network.ts";
 import { batches } from "./streams/batches.ts";
 import { readAll } from "./streams/_portable.ts";
@@ -18,8 +19,13 @@ import type { Sample } from "./streams/sample.ts";
  *
  * @example
  * ```ts
- * import type { Evaluation } from "@fullmatrix/backprop";
- * const show = (e: Evaluation) => `${e.samples} samples, accuracy ${e.accuracy}`;
+ * import assert from "node:assert/strict";
+ * import { evaluate, type Evaluation, Network } from "@fullmatrix/backprop";
+ * const net = new Network({ sizes: [1, 1], activations: "identity" });
+ * net.layers[0].W.data[0] = 1;
+ * const data = [1, 2].map((v) => ({ x: new Float32Array([v]), y: new Float32Array([v + 1]) }));
+ * const e: Evaluation = await evaluate(net, ReadableStream.from(data), { loss: "quadratic", classification: false });
+ * assert.deepEqual([e.samples, e.mse, e.mae, e.loss], [2, 1, 1, 0.5]);
  * ```
  */
 export interface Evaluation {
@@ -44,11 +50,12 @@ export interface Evaluation {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { evaluate, Network, type Sample } from "@fullmatrix/backprop";
  * const net = new Network({ sizes: [1, 2], activations: "softmax" });
  * const data: Sample[] = [{ x: new Float32Array([1]), y: new Float32Array([1, 0]) }];
  * const { samples, confusion } = await evaluate(net, ReadableStream.from(data), { loss: "cross-entropy" });
- * console.assert(samples === 1 && confusion!.length === 2);
+ * assert.ok(samples === 1 && confusion!.length === 2);
  * ```
  */
 export async function evaluate(
@@ -56,13 +63,20 @@ export async function evaluate(
   samples: ReadableStream<Sample>,
   options: { loss: LossName; classification?: boolean; batchSize?: number },
 ): Promise<Evaluation> {
-  const { loss, classification = true, batchSize = 256 } = options;
+  const { loss, classification = CLASSIFICATION_DEFAULT, batchSize = 256 } = options;
+  if (!(Number.isInteger(batchSize) && batchSize >= 1)) {
+    throw new RangeError(`evaluate: batchSize must be an integer >= 1, got ${batchSize}`);
+  }
   const k = network.sizes[network.sizes.length - 1];
+  const measure = lossFor(
+    loss,
+    resolveActivation(network.activations[network.activations.length - 1]).name,
+  );
   const confusion = Array.from({ length: k }, () => new Array<number>(k).fill(0));
   let total = 0, count = 0, squared = 0, absolute = 0;
   for await (const { x, y } of readAll(samples.pipeThrough(batches(batchSize)))) {
     const a = network.forward(x);
-    total += losses[loss].value(a, y) * x.cols;
+    total += measure.value(a, y) * x.cols;
     count += x.cols;
     if (classification) tally(confusion, a, y);
     else [squared, absolute] = addErrors(a, y, squared, absolute);

@@ -26,9 +26,10 @@ export type { DType, FloatArray };
  *
  * @example A 2×3 matrix
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Matrix } from "@fullmatrix/backprop";
  * const m: Matrix = { rows: 2, cols: 3, data: new Float32Array([1, 2, 3, 4, 5, 6]) };
- * console.assert(m.data[1 * m.cols + 2] === 6);
+ * assert.ok(m.data[1 * m.cols + 2] === 6);
  * ```
  */
 export interface Matrix {
@@ -45,14 +46,39 @@ export interface Matrix {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { zeros } from "@fullmatrix/backprop";
  * const z = zeros(2, 2, "float64");
- * console.assert(z.data instanceof Float64Array && z.data.length === 4);
+ * assert.ok(z.data instanceof Float64Array && z.data.length === 4);
  * ```
  */
 export function zeros(rows: number, cols: number, dtype: DType = "float32"): Matrix {
-  const data = dtype === "float64" ? new Float64Array(rows * cols) : new Float32Array(rows * cols);
-  return { rows, cols, data };
+  return { rows, cols, data: floatArray(dtype, rows * cols) };
+}
+
+/**
+ * A zeroed array of `length` elements of type `dtype`: the one place that picks
+ * `Float32Array` or `Float64Array` by name.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { floatArray } from "@fullmatrix/backprop";
+ * assert.ok(floatArray("float64", 3) instanceof Float64Array);
+ * assert.ok(floatArray("float32", 3) instanceof Float32Array);
+ * ```
+ */
+export function floatArray(dtype: DType, length: number): FloatArray {
+  switch (dtype) {
+    case "float32":
+      return new Float32Array(length);
+    case "float64":
+      return new Float64Array(length);
+    default: {
+      const _: never = dtype;
+      throw new RangeError(`unknown dtype ${JSON.stringify(_)}; expected float32 or float64`);
+    }
+  }
 }
 
 /**
@@ -60,9 +86,10 @@ export function zeros(rows: number, cols: number, dtype: DType = "float32"): Mat
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, zerosLike } from "./matrix.ts";
  * const z = zerosLike(fromRows([[1, 2]], "float64"), 3, 1);
- * console.assert(z.data instanceof Float64Array && z.rows === 3);
+ * assert.ok(z.data instanceof Float64Array && z.rows === 3);
  * ```
  */
 export function zerosLike(
@@ -78,9 +105,10 @@ export function zerosLike(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows } from "@fullmatrix/backprop";
  * const m = fromRows([[1, 2], [3, 4]]);
- * console.assert(m.rows === 2 && m.data[2] === 3);
+ * assert.ok(m.rows === 2 && m.data[2] === 3);
  * ```
  */
 export function fromRows(rows: readonly (readonly number[])[], dtype: DType = "float32"): Matrix {
@@ -99,8 +127,9 @@ export function fromRows(rows: readonly (readonly number[])[], dtype: DType = "f
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, toRows } from "@fullmatrix/backprop";
- * console.assert(toRows(fromRows([[1, 2]]))[0][1] === 2);
+ * assert.ok(toRows(fromRows([[1, 2]]))[0][1] === 2);
  * ```
  */
 export function toRows(m: Matrix): number[][] {
@@ -115,8 +144,9 @@ export function toRows(m: Matrix): number[][] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { dtypeOf, zeros } from "./matrix.ts";
- * console.assert(dtypeOf(zeros(1, 1)) === "float32");
+ * assert.ok(dtypeOf(zeros(1, 1)) === "float32");
  * ```
  */
 export function dtypeOf(m: Matrix): DType {
@@ -128,10 +158,11 @@ export function dtypeOf(m: Matrix): DType {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { clone, fromRows } from "./matrix.ts";
  * const a = fromRows([[1]]), b = clone(a);
  * b.data[0] = 2;
- * console.assert(a.data[0] === 1);
+ * assert.ok(a.data[0] === 1);
  * ```
  */
 export function clone(m: Matrix): Matrix {
@@ -139,13 +170,34 @@ export function clone(m: Matrix): Matrix {
 }
 
 /**
+ * A deep copy of each record of matrices (layers `{ W, b }`, gradients `{ dW, db }`):
+ * new storage for every matrix, so the copies can be kept while the originals change.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { cloneAll, fromRows } from "@fullmatrix/backprop";
+ * const layers = [{ W: fromRows([[1]]), b: fromRows([[0]]) }];
+ * const copy = cloneAll(layers);
+ * layers[0].W.data[0] = 5;
+ * assert.equal(copy[0].W.data[0], 1);
+ * ```
+ */
+export function cloneAll<T extends Record<keyof T, Matrix>>(records: readonly T[]): T[] {
+  return records.map((r) =>
+    Object.fromEntries(Object.entries<Matrix>(r).map(([k, m]) => [k, clone(m)])) as T
+  );
+}
+
+/**
  * `A · B`, written into `out` when given.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, matmul } from "./matrix.ts";
  * const c = matmul(fromRows([[1, 2]]), fromRows([[3], [4]]));
- * console.assert(c.data[0] === 11);
+ * assert.ok(c.data[0] === 11);
  * ```
  */
 export function matmul(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.rows, b.cols)): Matrix {
@@ -161,9 +213,10 @@ export function matmul(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.rows, 
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, matmulTN } from "./matrix.ts";
  * const c = matmulTN(fromRows([[1, 2]]), fromRows([[3]])); // [1;2]·[3]
- * console.assert(c.rows === 2 && c.data[1] === 6);
+ * assert.ok(c.rows === 2 && c.data[1] === 6);
  * ```
  */
 export function matmulTN(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.cols, b.cols)): Matrix {
@@ -179,9 +232,10 @@ export function matmulTN(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.cols
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, matmulNT } from "./matrix.ts";
  * const c = matmulNT(fromRows([[1, 2]]), fromRows([[3, 4]]));
- * console.assert(c.data[0] === 11);
+ * assert.ok(c.data[0] === 11);
  * ```
  */
 export function matmulNT(a: Matrix, b: Matrix, out: Matrix = zerosLike(a, a.rows, b.rows)): Matrix {
@@ -213,9 +267,10 @@ function checkProduct(
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { addColumn, fromRows } from "./matrix.ts";
  * const z = addColumn(fromRows([[1, 2], [3, 4]]), fromRows([[10], [20]]));
- * console.assert(z.data[1] === 12 && z.data[2] === 23);
+ * assert.ok(z.data[1] === 12 && z.data[2] === 23);
  * ```
  */
 export function addColumn(z: Matrix, b: Matrix): Matrix {
@@ -235,8 +290,9 @@ export function addColumn(z: Matrix, b: Matrix): Matrix {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, rowSums } from "./matrix.ts";
- * console.assert(rowSums(fromRows([[1, 2], [3, 4]])).data[1] === 7);
+ * assert.ok(rowSums(fromRows([[1, 2], [3, 4]])).data[1] === 7);
  * ```
  */
 export function rowSums(m: Matrix, out: Matrix = zerosLike(m, m.rows, 1)): Matrix {
@@ -254,8 +310,9 @@ export function rowSums(m: Matrix, out: Matrix = zerosLike(m, m.rows, 1)): Matri
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, hadamard } from "./matrix.ts";
- * console.assert(hadamard(fromRows([[2, 3]]), fromRows([[4, 5]])).data[1] === 15);
+ * assert.ok(hadamard(fromRows([[2, 3]]), fromRows([[4, 5]])).data[1] === 15);
  * ```
  */
 export function hadamard(a: Matrix, b: Matrix, out: Matrix = a): Matrix {
@@ -272,8 +329,9 @@ export function hadamard(a: Matrix, b: Matrix, out: Matrix = a): Matrix {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { column, fromRows } from "./matrix.ts";
- * console.assert(column(fromRows([[1, 2], [3, 4]]), 1).data[1] === 4);
+ * assert.ok(column(fromRows([[1, 2], [3, 4]]), 1).data[1] === 4);
  * ```
  */
 export function column(m: Matrix, j: number): Matrix {

@@ -7,12 +7,26 @@
 import type { Matrix } from "./matrix.ts";
 
 /**
+ * Whether targets are one-hot classes unless told otherwise: the one default that
+ * {@linkcode TrainStream}, {@linkcode train} and {@linkcode evaluate} share.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { CLASSIFICATION_DEFAULT } from "@fullmatrix/backprop";
+ * assert.equal(CLASSIFICATION_DEFAULT, true);
+ * ```
+ */
+export const CLASSIFICATION_DEFAULT = true;
+
+/**
  * The predicted class of each column: the row of its largest value.
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { argmaxColumns, fromRows } from "@fullmatrix/backprop";
- * console.assert(argmaxColumns(fromRows([[0.1, 0.9], [0.9, 0.1]]))[0] === 1);
+ * assert.ok(argmaxColumns(fromRows([[0.1, 0.9], [0.9, 0.1]]))[0] === 1);
  * ```
  */
 export function argmaxColumns(a: Matrix): Int32Array {
@@ -32,8 +46,9 @@ export function argmaxColumns(a: Matrix): Int32Array {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { countCorrect, fromRows } from "@fullmatrix/backprop";
- * console.assert(countCorrect(fromRows([[0.9, 0.2], [0.1, 0.8]]), fromRows([[1, 1], [0, 0]])) === 1);
+ * assert.ok(countCorrect(fromRows([[0.9, 0.2], [0.1, 0.8]]), fromRows([[1, 1], [0, 0]])) === 1);
  * ```
  */
 export function countCorrect(a: Matrix, y: Matrix): number {

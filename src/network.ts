@@ -12,11 +12,16 @@
  * @module
  */
 
-import { type ActivationName, activations } from "./activations.ts";
-import { losses, type LossName } from "./losses.ts";
+import {
+  type ActivationSpec,
+  type Initializer,
+  resolveActivation,
+  type ResolvedActivation,
+} from "./activations.ts";
+import { lossFor, type LossName } from "./losses.ts";
 import {
   addColumn,
-  clone,
+  cloneAll,
   type DType,
   type FloatArray,
   matmul,
@@ -33,9 +38,10 @@ import { Random } from "./random.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Network } from "@fullmatrix/backprop";
  * const { W, b } = new Network({ sizes: [3, 2], activations: "sigmoid" }).layers[0];
- * console.assert(W.rows === 2 && W.cols === 3 && b.rows === 2 && b.cols === 1);
+ * assert.ok(W.rows === 2 && W.cols === 3 && b.rows === 2 && b.cols === 1);
  * ```
  */
 export interface Layer {
@@ -50,10 +56,11 @@ export interface Layer {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, Network } from "@fullmatrix/backprop";
  * const net = new Network({ sizes: [1, 1], activations: "identity", dtype: "float64" });
  * const { grads } = net.gradients(fromRows([[1]], "float64"), fromRows([[0]], "float64"), "quadratic");
- * console.assert(grads[0].dW.rows === 1 && grads[0].db.cols === 1);
+ * assert.ok(grads[0].dW.rows === 1 && grads[0].db.cols === 1);
  * ```
  */
 export interface LayerGradient {
@@ -68,8 +75,12 @@ export interface LayerGradient {
  *
  * @example
  * ```ts
- * import type { Gradients } from "@fullmatrix/backprop";
- * const show = (g: Gradients) => `${g.loss} over ${g.grads.length} layers`;
+ * import assert from "node:assert/strict";
+ * import { fromRows, type Gradients, Network } from "@fullmatrix/backprop";
+ * const net = new Network({ sizes: [2, 3, 1], activations: ["tanh", "identity"] });
+ * const g: Gradients = net.gradients(fromRows([[1], [0]]), fromRows([[1]]), "quadratic");
+ * assert.equal(g.grads.length, 2);
+ * assert.ok(g.loss >= 0 && g.output!.rows === 1);
  * ```
  */
 export interface Gradients {
@@ -86,15 +97,22 @@ export interface Gradients {
  *
  * @example
  * ```ts
- * import type { NetworkOptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { Network, type NetworkOptions } from "@fullmatrix/backprop";
  * const opts: NetworkOptions = { sizes: [64, 32, 10], activations: ["relu", "softmax"], seed: 1 };
+ * const net = new Network(opts);
+ * assert.deepEqual(net.activations, ["relu", "softmax"]);
+ * assert.equal(net.layers[1].W.rows, 10);
  * ```
  */
 export interface NetworkOptions {
   /** Layer sizes, input first: `[N0, N1, …, NL]`. */
   sizes: readonly number[];
-  /** One activation for every layer, or one per layer (`L` names). */
-  activations: ActivationName | readonly ActivationName[];
+  /**
+   * One activation for every layer, or one per layer (`L` of them): names such as
+   * `"relu"`, or specs with parameters (see {@linkcode ActivationSpec}).
+   */
+  activations: ActivationSpec | readonly ActivationSpec[];
   /** Seed of the initial weights; the same seed gives the same network. Default 0. */
   seed?: number;
   /** Element type; default `"float32"`. */
@@ -126,17 +144,18 @@ interface Workspace {
  *
  * @example Forward a batch of two samples (the columns of `x`)
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, Network } from "@fullmatrix/backprop";
  * const net = new Network({ sizes: [2, 3, 1], activations: "sigmoid", seed: 7 });
  * const a = net.forward(fromRows([[0, 1], [1, 0]]));
- * console.assert(a.rows === 1 && a.cols === 2);
+ * assert.ok(a.rows === 1 && a.cols === 2);
  * ```
  */
 export class Network {
   /** Layer sizes, input first. */
   readonly sizes: readonly number[];
-  /** The activation of each layer `1..L`. */
-  readonly activations: readonly ActivationName[];
+  /** The activation of each layer `1..L`, as canonical text (`"relu"`, `"leaky-relu:0.1"`). */
+  readonly activations: readonly ActivationSpec[];
   /** Element type of every matrix. */
   readonly dtype: DType;
   /** The parameters, layer `1` first. Their `data` may be written (that is how optimizers work). */
@@ -144,39 +163,28 @@ export class Network {
   /** Which kernels compute: `typescript`, `wasm-simd` or `wasm-relaxed-simd`. */
   readonly kernels: string;
   #storage: Storage;
+  #resolved: readonly ResolvedActivation[];
   #workspace: Workspace | undefined;
   #scratchGrads: LayerGradient[] | undefined;
 
-  /** Builds a network with Glorot (He for ReLU) initial weights from a seeded generator, zero biases. */
+  /**
+   * Builds a network with the initial weights its activations ask for (He for ReLU-like,
+   * Glorot otherwise) from a seeded generator, zero biases. Bad options throw a
+   * `RangeError`/`TypeError` naming the option.
+   */
   constructor(options: NetworkOptions) {
-    const { sizes, seed = 0, dtype = "float32" } = options;
-    if (sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)) {
-      throw new RangeError(
-        `Network: sizes must be at least two positive integers, got [${sizes.join(", ")}]`,
-      );
-    }
-    const L = sizes.length - 1;
-    const names = typeof options.activations === "string"
-      ? Array<ActivationName>(L).fill(options.activations)
-      : [...options.activations];
-    if (names.length !== L) {
-      throw new RangeError(`Network: ${L} layers need ${L} activations, got ${names.length}`);
-    }
-    for (const [l, name] of names.entries()) {
-      if (!(name in activations)) throw new RangeError(`Network: unknown activation "${name}"`);
-      if (name === "softmax" && l !== L - 1) {
-        throw new RangeError("Network: softmax is for the output layer only");
-      }
-    }
+    const { sizes, seed = 0, dtype = "float32", threads = 1 } = options;
+    checkOptions(sizes, dtype, seed, threads);
+    this.#resolved = resolveLayers(sizes, options.activations);
     this.sizes = [...sizes];
-    this.activations = names;
+    this.activations = this.#resolved.map((r) => r.text as ActivationSpec);
     this.dtype = dtype;
-    this.#storage = storageFor(options.backend ?? "auto", options.threads ?? 1);
+    this.#storage = storageFor(options.backend ?? "auto", threads);
     this.kernels = this.#storage.kernels;
     const random = new Random(seed);
-    this.layers = names.map((name, l) => {
+    this.layers = this.#resolved.map((r, l) => {
       const layer = { W: this.#matrix(sizes[l + 1], sizes[l]), b: this.#matrix(sizes[l + 1], 1) };
-      initWeights(layer.W, name, random);
+      initWeights(layer.W, r.init, random);
       return layer;
     });
   }
@@ -226,32 +234,20 @@ export class Network {
       rowSums(delta[l], grads[l].db); // (4)
       if (l > 0) {
         const back = matmulTN(this.layers[l].W, delta[l], delta[l - 1]);
-        activations[this.activations[l - 1]].backward(z[l - 1], a[l], back, delta[l - 1]); // (2)
+        this.#resolved[l - 1].activation.backward(z[l - 1], a[l], back, delta[l - 1]); // (2)
       }
     }
     if (into) return { loss: value, grads, output: a[L] };
-    return {
-      loss: value,
-      grads: grads.map(({ dW, db }) => ({ dW: clone(dW), db: clone(db) })),
-      output: a[L],
-    };
+    return { loss: value, grads: cloneAll(grads), output: a[L] };
   }
 
-  /** δ^L into `out`, and the loss. Softmax with cross-entropy simplifies to `(A − Y)/M`, exact and stable. */
+  /** δ^L into `out` by the loss's pairing with the output activation (see losses.ts), and the loss. */
   #outputError(zL: Matrix, aL: Matrix, y: Matrix, loss: LossName, out: Matrix): number {
     checkTarget(aL, y);
-    const value = losses[loss].value(aL, y);
-    if (loss === "cross-entropy" && this.activations[this.activations.length - 1] === "softmax") {
-      for (let i = 0; i < out.data.length; i++) out.data[i] = (aL.data[i] - y.data[i]) / aL.cols;
-    } else {
-      activations[this.activations[this.activations.length - 1]].backward(
-        zL,
-        aL,
-        losses[loss].gradient(aL, y, out),
-        out,
-      );
-    }
-    return value;
+    const output = this.#resolved[this.#resolved.length - 1];
+    const pair = lossFor(loss, output.name);
+    pair.delta(zL, aL, y, out, output.activation);
+    return pair.value(aL, y);
   }
 
   /** Runs the batch forward, keeping every `Z^l` and `A^l` (with `A^0 = X`) for the backward pass. */
@@ -259,6 +255,7 @@ export class Network {
     if (input.rows !== this.sizes[0]) {
       throw new RangeError(`Network: input has ${input.rows} rows, expected ${this.sizes[0]}`);
     }
+    checkData("input", input);
     const m = input.cols, ws = this.#workspaceFor(m);
     const view = (data: FloatArray, rows: number): Matrix => ({
       rows,
@@ -273,7 +270,7 @@ export class Network {
     const a = shapes.map((n, l) => view(ws.a[l], n));
     this.layers.forEach(({ W, b }, l) => {
       addColumn(matmul(W, l === 0 ? x : a[l - 1], z[l]), b);
-      activations[this.activations[l]].forward(z[l], a[l]);
+      this.#resolved[l].activation.forward(z[l], a[l]);
     });
     return { z, a: [x, ...a], delta: shapes.map((n, l) => view(ws.delta[l], n)) };
   }
@@ -282,11 +279,10 @@ export class Network {
   #workspaceFor(m: number): Workspace {
     if (this.#workspace && m <= this.#workspace.capacity) return this.#workspace;
     const capacity = Math.max(m, 2 * (this.#workspace?.capacity ?? 0));
-    const buffers = () =>
-      this.sizes.slice(1).map((n) => this.#storage.alloc(n * capacity, this.dtype));
+    const buffers = () => this.sizes.slice(1).map((n) => this.#alloc(n * capacity));
     this.#workspace = {
       capacity,
-      x: this.#storage.alloc(this.sizes[0] * capacity, this.dtype),
+      x: this.#alloc(this.sizes[0] * capacity),
       z: buffers(),
       a: buffers(),
       delta: buffers(),
@@ -295,7 +291,111 @@ export class Network {
   }
 
   #matrix(rows: number, cols: number): Matrix {
-    return { rows, cols, data: this.#storage.alloc(rows * cols, this.dtype) };
+    return { rows, cols, data: this.#alloc(rows * cols) };
+  }
+
+  /** Storage for `length` elements; a failed allocation says what it was for. */
+  #alloc(length: number): FloatArray {
+    try {
+      return this.#storage.alloc(length, this.dtype);
+    } catch (e) {
+      throw new RangeError(
+        `Network: the network is too large: no room for ${length} more ${this.dtype} values (layers ${
+          this.sizes.join("-")
+        })`,
+        { cause: e },
+      );
+    }
+  }
+}
+
+/** Each option of a {@linkcode Network}, or a `RangeError` naming the first one wrong. */
+function checkOptions(sizes: readonly number[], dtype: DType, seed: number, threads: number): void {
+  if (
+    !Array.isArray(sizes) || sizes.length < 2 || sizes.some((n) => !Number.isInteger(n) || n < 1)
+  ) {
+    throw new RangeError(
+      `Network: sizes must be at least two positive integers, got ${JSON.stringify(sizes)}`,
+    );
+  }
+  if (dtype !== "float32" && dtype !== "float64") {
+    throw new RangeError(
+      `Network: dtype must be "float32" or "float64", got ${JSON.stringify(dtype)}`,
+    );
+  }
+  if (!Number.isInteger(seed)) {
+    throw new RangeError(`Network: seed must be an integer, got ${seed}`);
+  }
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= MAX_THREADS)) {
+    throw new RangeError(
+      `Network: threads must be an integer in [1, ${MAX_THREADS}], got ${threads}`,
+    );
+  }
+  checkSize(sizes, dtype);
+}
+
+/** One resolved activation per layer, checked for where it may go and how many units it needs. */
+function resolveLayers(
+  sizes: readonly number[],
+  activations: NetworkOptions["activations"],
+): ResolvedActivation[] {
+  const L = sizes.length - 1;
+  const specs = Array.isArray(activations)
+    ? [...activations]
+    : Array<ActivationSpec>(L).fill(activations as ActivationSpec);
+  if (specs.length !== L) {
+    throw new RangeError(`Network: ${L} layers need ${L} activations, got ${specs.length}`);
+  }
+  return specs.map((spec, l) => {
+    const r = resolveActivation(spec);
+    if (r.outputOnly && l !== L - 1) {
+      throw new RangeError(`Network: ${r.name} is for the output layer only`);
+    }
+    if (sizes[l + 1] < r.minUnits) {
+      throw new RangeError(
+        `Network: ${r.name} needs at least ${r.minUnits} units, layer ${l + 1} has ${sizes[l + 1]}`,
+      );
+    }
+    return r;
+  });
+}
+
+/** More threads than this is a mistake (and would start that many workers). */
+const MAX_THREADS = 256;
+
+/** Parameters above this many bytes cannot be stored: a wasm memory holds 4 GiB, parameters and gradients. */
+const MAX_PARAMETER_BYTES = 2 ** 31;
+
+/** A `RangeError` before any allocation when the parameters alone could not be stored. */
+function checkSize(sizes: readonly number[], dtype: DType): void {
+  let count = 0;
+  for (let l = 1; l < sizes.length; l++) count += sizes[l] * (sizes[l - 1] + 1);
+  const bytes = count * (dtype === "float64" ? 8 : 4);
+  if (bytes > MAX_PARAMETER_BYTES) {
+    throw new RangeError(
+      `Network: the network is too large: [${sizes.join(", ")}] has ${count} parameters (${
+        (bytes / 2 ** 30).toFixed(1)
+      } GiB as ${dtype}); at most ${MAX_PARAMETER_BYTES / 2 ** 30} GiB of parameters fit`,
+    );
+  }
+}
+
+/** `m.data` must hold exactly `rows × cols` values (a longer view would read stale data). */
+function checkData(what: string, m: Matrix): void {
+  if (!Number.isInteger(m.rows) || !Number.isInteger(m.cols) || m.rows < 0 || m.cols < 1) {
+    throw new RangeError(
+      `Network: ${what} must be rows × cols with cols >= 1, got ${m.rows}×${m.cols}`,
+    );
+  }
+  if (!(m.data instanceof Float32Array || m.data instanceof Float64Array)) {
+    throw new TypeError(`Network: ${what}.data must be a Float32Array or Float64Array`);
+  }
+  if (m.data.length !== m.rows * m.cols) {
+    throw new RangeError(
+      `Network: ${what}.data has ${m.data.length} values, but ${what} is ${m.rows}×${m.cols} = ${
+        m.rows * m.cols
+      }`,
+    );
   }
 }
 
@@ -303,15 +403,25 @@ function checkTarget(aL: Matrix, y: Matrix): void {
   if (y.rows !== aL.rows || y.cols !== aL.cols) {
     throw new RangeError(`Network: target is ${y.rows}×${y.cols}, expected ${aL.rows}×${aL.cols}`);
   }
+  checkData("target", y);
 }
 
-/**
- * Glorot/Xavier normal (variance `2/(fan_in+fan_out)`) keeps sigmoid and tanh
- * units out of saturation; He normal (variance `2/fan_in`) makes up for ReLU
- * zeroing half its inputs.
- */
-function initWeights(W: Matrix, name: ActivationName, random: Random): void {
+/** Draws `W` from the initialiser's normal distribution (see {@linkcode Initializer}). */
+function initWeights(W: Matrix, init: Initializer, random: Random): void {
   const [fanOut, fanIn] = [W.rows, W.cols];
-  const std = Math.sqrt(name === "relu" ? 2 / fanIn : 2 / (fanIn + fanOut));
+  let variance: number;
+  switch (init) {
+    case "he":
+      variance = 2 / fanIn;
+      break;
+    case "glorot":
+      variance = 2 / (fanIn + fanOut);
+      break;
+    default: {
+      const _: never = init;
+      throw new RangeError(`unknown initialiser ${_}`);
+    }
+  }
+  const std = Math.sqrt(variance);
   for (let i = 0; i < W.data.length; i++) W.data[i] = random.normal() * std;
 }

@@ -18,7 +18,7 @@
  * @module
  */
 
-import type { ActivationName } from "./activations.ts";
+import { type ActivationSpec, resolveActivation } from "./activations.ts";
 import type { Network } from "./network.ts";
 
 /**
@@ -178,8 +178,10 @@ function checkedAffine(map: OnnxAffine, n: number, what: string): OnnxAffine {
 }
 
 /** Adds the node of `activation` from `z` to `a`; returns the name of the layer's output. */
-function activate(graph: Graph, activation: ActivationName, z: string, a: string): string {
-  switch (activation) {
+function activate(graph: Graph, spec: ActivationSpec, z: string, a: string): string {
+  const { name, params } = resolveActivation(spec);
+  const scalar = (label: string, value: number) => graph.constant(`${z}_${label}`, [], [value]);
+  switch (name) {
     case "identity":
       return z;
     case "sigmoid":
@@ -188,11 +190,31 @@ function activate(graph: Graph, activation: ActivationName, z: string, a: string
       return graph.node("Tanh", [z], a);
     case "relu":
       return graph.node("Relu", [z], a);
+    case "leaky-relu":
+      // max(z, slope·z) for a slope in [0, 1]: ONNX's LeakyRelu takes its alpha as a float
+      // attribute, which this encoder does not write; two plain nodes compute the same.
+      graph.node("Mul", [z, scalar("slope", params.slope)], `${z}_sloped`);
+      return graph.node("Max", [z, `${z}_sloped`], a);
+    case "gelu": {
+      // ½ z (1 + tanh(√(2/π) (z + 0.044715 z³))), the tanh form the library computes
+      // (opset 13 has no Gelu).
+      const n = (op: string, inputs: string[], out: string) =>
+        graph.node(op, inputs, `${z}_${out}`);
+      n("Mul", [z, z], "sq");
+      n("Mul", [`${z}_sq`, z], "cube");
+      n("Mul", [`${z}_cube`, scalar("k", 0.044715)], "cubek");
+      n("Add", [z, `${z}_cubek`], "inner");
+      n("Mul", [`${z}_inner`, scalar("c", Math.sqrt(2 / Math.PI))], "scaled");
+      n("Tanh", [`${z}_scaled`], "t");
+      n("Add", [`${z}_t`, scalar("one", 1)], "t1");
+      n("Mul", [z, `${z}_t1`], "zt");
+      return graph.node("Mul", [`${z}_zt`, scalar("half", 0.5)], a);
+    }
     case "softmax":
       // The samples are rows: each row's outputs sum to 1.
       return graph.node("Softmax", [z], a, { axis: 1 });
     default: {
-      const unknown: never = activation;
+      const unknown: never = name;
       throw new RangeError(`activation "${unknown}" has no ONNX form here`);
     }
   }

@@ -7,6 +7,10 @@
  * bit as if it had never stopped. The learning rate is a plain writable field, so a
  * schedule can set it before each step.
  *
+ * {@linkcode optimizers} is the registry of the built-in ones by name; a command
+ * line builds one with {@linkcode makeOptimizer} from plain settings, and a new
+ * optimizer is one class and one entry there.
+ *
  * @module
  */
 
@@ -19,9 +23,10 @@ import type { Layer, LayerGradient } from "./network.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SGD } from "@fullmatrix/backprop";
  * const state = new SGD({ learningRate: 0.1, momentum: 0.9 }).state();
- * console.assert(state.kind === "sgd" && state.step === 0 && state.scalars.momentum === 0.9);
+ * assert.ok(state.kind === "sgd" && state.step === 0 && state.scalars.momentum === 0.9);
  * ```
  */
 export interface OptimizerState {
@@ -40,15 +45,22 @@ export interface OptimizerState {
  *
  * @example A custom optimizer: plain gradient descent with nothing to remember
  * ```ts
- * import type { Optimizer } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { fromRows, type Optimizer } from "@fullmatrix/backprop";
+ * let steps = 0;
  * const descent: Optimizer = {
- *   learningRate: 0.1,
+ *   learningRate: 0.5,
  *   step(layers, grads) {
+ *     steps++;
  *     layers.forEach(({ W }, l) => W.data.forEach((w, i) => W.data[i] = w - this.learningRate * grads[l].dW.data[i]));
  *   },
- *   state: () => ({ kind: "descent", step: 0, scalars: {}, tensors: {} }),
- *   loadState() {},
+ *   state: () => ({ kind: "descent", step: steps, scalars: {}, tensors: {} }),
+ *   loadState(s) { steps = s.step; },
  * };
+ * const layer = { W: fromRows([[1]]), b: fromRows([[0]]) };
+ * descent.step([layer], [{ dW: fromRows([[2]]), db: fromRows([[0]]) }]);
+ * assert.equal(layer.W.data[0], 0);
+ * assert.equal(descent.state().step, 1);
  * ```
  */
 export interface Optimizer {
@@ -67,8 +79,11 @@ export interface Optimizer {
  *
  * @example
  * ```ts
- * import type { SGDOptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { SGD, type SGDOptions } from "@fullmatrix/backprop";
  * const opts: SGDOptions = { learningRate: 0.1, momentum: 0.9, nesterov: true, weightDecay: 1e-4 };
+ * assert.equal(new SGD(opts).nesterov, true);
+ * assert.throws(() => new SGD({ learningRate: 0.1, nesterov: true }), /nesterov needs momentum/);
  * ```
  */
 export interface SGDOptions {
@@ -97,10 +112,11 @@ export interface SGDOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, SGD } from "@fullmatrix/backprop";
  * const layer = { W: fromRows([[1]]), b: fromRows([[0]]) };
  * new SGD({ learningRate: 0.5 }).step([layer], [{ dW: fromRows([[2]]), db: fromRows([[0]]) }]);
- * console.assert(layer.W.data[0] === 0);
+ * assert.ok(layer.W.data[0] === 0);
  * ```
  */
 export class SGD implements Optimizer {
@@ -176,8 +192,11 @@ export class SGD implements Optimizer {
  *
  * @example
  * ```ts
- * import type { AdamOptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { Adam, type AdamOptions } from "@fullmatrix/backprop";
  * const opts: AdamOptions = { learningRate: 3e-4, beta2: 0.99 };
+ * const adam = new Adam(opts);
+ * assert.deepEqual([adam.beta1, adam.beta2, adam.epsilon], [0.9, 0.99, 1e-8]); // defaults fill the rest
  * ```
  */
 export interface AdamOptions {
@@ -204,11 +223,12 @@ export interface AdamOptions {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Adam, fromRows } from "@fullmatrix/backprop";
  * const layer = { W: fromRows([[1]], "float64"), b: fromRows([[0]], "float64") };
  * const grad = { dW: fromRows([[5]], "float64"), db: fromRows([[0]], "float64") };
  * new Adam({ learningRate: 0.1 }).step([layer], [grad]);
- * console.assert(Math.abs(layer.W.data[0] - 0.9) < 1e-6); // the first step is about η·sign(g)
+ * assert.ok(Math.abs(layer.W.data[0] - 0.9) < 1e-6); // the first step is about η·sign(g)
  * ```
  */
 export class Adam implements Optimizer {
@@ -220,19 +240,35 @@ export class Adam implements Optimizer {
   readonly beta2: number;
   /** Added to `√v̂`. */
   readonly epsilon: number;
-  /** L2 penalty λ on the weights. */
+  /** Weight decay λ on the weights: L2 added to the gradient (Adam) or decoupled (AdamW). */
   readonly weightDecay: number;
-  #memory = new Memory("adam", "Adam");
+  #memory = new Memory(this.kind, this.label);
+
+  /** The kind of its saved state, and its name in {@linkcode optimizers}. */
+  get kind(): string {
+    return "adam";
+  }
+
+  /** Its name in error messages. */
+  get label(): string {
+    return "Adam";
+  }
+
+  /** Whether the weight decay is decoupled from the moments (AdamW) instead of L2. */
+  get decoupled(): boolean {
+    return false;
+  }
 
   /** Validates and keeps the settings. */
   constructor(options: AdamOptions = {}) {
     const { learningRate = 0.001, beta1 = 0.9, beta2 = 0.999, epsilon = 1e-8, weightDecay = 0 } =
       options;
-    checkLearningRate("Adam", learningRate);
-    check("Adam", "beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
-    check("Adam", "beta2", beta2, beta2 >= 0 && beta2 < 1, "in [0, 1)");
-    check("Adam", "epsilon", epsilon, epsilon > 0 && epsilon < Infinity, "> 0");
-    check("Adam", "weightDecay", weightDecay, weightDecay >= 0 && weightDecay < Infinity, ">= 0");
+    const label = this.label;
+    checkLearningRate(label, learningRate);
+    check(label, "beta1", beta1, beta1 >= 0 && beta1 < 1, "in [0, 1)");
+    check(label, "beta2", beta2, beta2 >= 0 && beta2 < 1, "in [0, 1)");
+    check(label, "epsilon", epsilon, epsilon > 0 && epsilon < Infinity, "> 0");
+    check(label, "weightDecay", weightDecay, weightDecay >= 0 && weightDecay < Infinity, ">= 0");
     this.learningRate = learningRate;
     this.beta1 = beta1;
     this.beta2 = beta2;
@@ -268,12 +304,57 @@ export class Adam implements Optimizer {
   #update({ name, p, g, decay }: Parameter, size: number, correction2: number): void {
     const m = this.#memory.tensor(`m.${name}`, p), v = this.#memory.tensor(`v.${name}`, p);
     const { beta1, beta2, epsilon } = this;
+    // Decoupled (AdamW): θ shrinks by ηλ before the step and the moments see the bare gradient.
+    const l2 = this.decoupled ? 0 : decay,
+      shrink = this.decoupled ? 1 - this.learningRate * decay : 1;
     for (let i = 0; i < p.length; i++) {
-      const gi = g[i] + decay * p[i];
+      p[i] *= shrink;
+      const gi = g[i] + l2 * p[i];
       m[i] = beta1 * m[i] + (1 - beta1) * gi;
       v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
       p[i] -= size * m[i] / (Math.sqrt(v[i] / correction2) + epsilon);
     }
+  }
+}
+
+/**
+ * AdamW (Loshchilov and Hutter): Adam with the weight decay taken out of the
+ * gradient. L2 added to the gradient is divided by `√v̂` like the rest of it, so
+ * weights with large gradients are hardly decayed; decoupled, every weight shrinks
+ * by the same factor each step, as PyTorch's `AdamW` does:
+ *
+ *     θ ← θ (1 − ηλ)          (λ for weights only; default 0.01, PyTorch's)
+ *     then Adam's step on the bare gradient
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { fromRows, makeOptimizer } from "@fullmatrix/backprop";
+ * const layer = { W: fromRows([[2]], "float64"), b: fromRows([[0]], "float64") };
+ * const zero = { dW: fromRows([[0]], "float64"), db: fromRows([[0]], "float64") };
+ * makeOptimizer("adamw", { learningRate: 0.1, weightDecay: 0.5 }).step([layer], [zero]);
+ * assert.equal(layer.W.data[0], 2 * (1 - 0.1 * 0.5)); // a zero gradient still decays the weight
+ * ```
+ */
+export class AdamW extends Adam {
+  /** Validates and keeps the settings; `weightDecay` defaults to 0.01. */
+  constructor(options: AdamOptions = {}) {
+    super({ ...options, weightDecay: options.weightDecay ?? 0.01 });
+  }
+
+  /** `"adamw"`. */
+  override get kind(): string {
+    return "adamw";
+  }
+
+  /** `"AdamW"`. */
+  override get label(): string {
+    return "AdamW";
+  }
+
+  /** True: the decay is decoupled. */
+  override get decoupled(): boolean {
+    return true;
   }
 }
 
@@ -373,4 +454,137 @@ function checkLearningRate(label: string, learningRate: number): void {
 
 function check(label: string, name: string, value: number, ok: boolean, rule: string): void {
   if (!ok) throw new RangeError(`${label}: ${name} must be ${rule}, got ${value}`);
+}
+
+/**
+ * Plain settings any registered optimizer is built from (a command line's flags);
+ * each optimizer takes the ones its entry lists.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeOptimizer, type OptimizerSettings } from "@fullmatrix/backprop";
+ * const settings: OptimizerSettings = { learningRate: 0.1, momentum: 0.9 };
+ * assert.equal(makeOptimizer("sgd", settings).state().scalars.momentum, 0.9);
+ * ```
+ */
+export interface OptimizerSettings {
+  /** The step size η (required by SGD; Adam's default is 0.001). */
+  learningRate?: number;
+  /** SGD's momentum μ. */
+  momentum?: number;
+  /** SGD's Nesterov momentum. */
+  nesterov?: boolean;
+  /** The weight decay λ (L2 for SGD and Adam). */
+  weightDecay?: number;
+  /** Adam's β1. */
+  beta1?: number;
+  /** Adam's β2. */
+  beta2?: number;
+  /** Adam's ε. */
+  epsilon?: number;
+}
+
+/**
+ * A registry entry: the settings an optimizer takes and how to build it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizers } from "@fullmatrix/backprop";
+ * assert.ok(optimizers.adam.settings.includes("beta2"));
+ * ```
+ */
+export interface OptimizerEntry {
+  /** The learning rate a command line uses when none is given (Keras' and PyTorch's). */
+  defaultLearningRate: number;
+  /** The settings it takes; {@linkcode makeOptimizer} refuses any other. */
+  settings: readonly (keyof OptimizerSettings)[];
+  /** Builds it (the constructor validates the values). */
+  create(settings: OptimizerSettings): Optimizer;
+}
+
+/**
+ * The optimizers by name; the name is also the `kind` of its saved state.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizers } from "@fullmatrix/backprop";
+ * const sgd = optimizers.sgd.create({ learningRate: 0.5 });
+ * assert.equal(sgd.state().kind, "sgd");
+ * ```
+ */
+export const optimizers = {
+  sgd: {
+    defaultLearningRate: 0.01, // Keras' default; PyTorch has none
+    settings: ["learningRate", "momentum", "nesterov", "weightDecay"],
+    create: (o: OptimizerSettings): Optimizer =>
+      new SGD({ ...o, learningRate: o.learningRate ?? NaN }),
+  },
+  adam: {
+    defaultLearningRate: 0.001,
+    settings: ["learningRate", "beta1", "beta2", "epsilon", "weightDecay"],
+    create: (o: OptimizerSettings): Optimizer => new Adam(o),
+  },
+  adamw: {
+    defaultLearningRate: 0.001,
+    settings: ["learningRate", "beta1", "beta2", "epsilon", "weightDecay"],
+    create: (o: OptimizerSettings): Optimizer => new AdamW(o),
+  },
+} as const satisfies Record<string, OptimizerEntry>;
+
+/**
+ * The names of the optimizers, derived from {@linkcode optimizers}.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { type OptimizerName, optimizerNames } from "@fullmatrix/backprop";
+ * const name: OptimizerName = "adam";
+ * assert.ok(optimizerNames.includes(name));
+ * ```
+ */
+export type OptimizerName = keyof typeof optimizers;
+
+/**
+ * Every optimizer name, in registry order (for a command line's choices and help).
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { optimizerNames } from "@fullmatrix/backprop";
+ * assert.ok(optimizerNames.includes("sgd"));
+ * ```
+ */
+export const optimizerNames: readonly OptimizerName[] = Object.keys(optimizers) as OptimizerName[];
+
+/**
+ * The optimizer `name` from plain settings. An unknown name, or a setting the
+ * optimizer does not take (given, not `undefined`), is a `RangeError` naming it.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { makeOptimizer } from "@fullmatrix/backprop";
+ * assert.equal(makeOptimizer("adam", { learningRate: 3e-4 }).learningRate, 3e-4);
+ * assert.throws(() => makeOptimizer("adam", { momentum: 0.9 }), /adam does not take momentum/);
+ * assert.throws(() => makeOptimizer("constructor" as "sgd", {}), /unknown optimizer/);
+ * ```
+ */
+export function makeOptimizer(name: OptimizerName, settings: OptimizerSettings): Optimizer {
+  if (typeof name !== "string" || !Object.hasOwn(optimizers, name)) {
+    throw new RangeError(
+      `unknown optimizer ${JSON.stringify(name)}; expected one of ${optimizerNames.join(", ")}`,
+    );
+  }
+  const entry: OptimizerEntry = optimizers[name];
+  for (const [key, value] of Object.entries(settings)) {
+    if (value !== undefined && !entry.settings.includes(key as keyof OptimizerSettings)) {
+      throw new RangeError(
+        `${name} does not take ${key}; it takes ${entry.settings.join(", ")}`,
+      );
+    }
+  }
+  return entry.create(settings);
 }

@@ -20,11 +20,12 @@ import type { Gradients, LayerGradient, Network } from "./network.ts";
  *
  * @example Same gradients as the full-matrix method
  * ```ts
+ * import assert from "node:assert/strict";
  * import { fromRows, Network, perSampleGradients } from "@fullmatrix/backprop";
  * const net = new Network({ sizes: [2, 2], activations: "sigmoid", dtype: "float64" });
  * const x = fromRows([[0, 1], [1, 1]], "float64"), y = fromRows([[1, 0], [0, 1]], "float64");
  * const full = net.gradients(x, y, "quadratic"), each = perSampleGradients(net, x, y, "quadratic");
- * console.assert(Math.abs(full.grads[0].dW.data[0] - each.grads[0].dW.data[0]) < 1e-12);
+ * assert.ok(Math.abs(full.grads[0].dW.data[0] - each.grads[0].dW.data[0]) < 1e-12);
  * ```
  */
 export function perSampleGradients(net: Network, x: Matrix, y: Matrix, loss: LossName): Gradients {

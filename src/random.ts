@@ -2,8 +2,9 @@
  * A small seeded pseudo-random generator, so that a seed fixes a run bit for bit.
  *
  * The generator is xoshiro128** (Blackman and Vigna): four 32-bit words of
- * state, fast in JavaScript's 32-bit integer arithmetic, and with a state that
- * can be saved and restored exactly.
+ * state, fast in JavaScript's 32-bit integer arithmetic. Nothing saves its
+ * state: every use derives its generator from a seed (the shuffle's from
+ * `(seed, epoch)`), which is what makes a resumed run match.
  *
  * @module
  */
@@ -13,9 +14,10 @@
  *
  * @example Two generators with one seed give one sequence
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Random } from "./random.ts";
  * const a = new Random(42), b = new Random(42);
- * console.assert(a.next() === b.next());
+ * assert.ok(a.next() === b.next());
  * ```
  */
 export class Random {
@@ -70,17 +72,6 @@ export class Random {
     const u = 1 - this.next(); // in (0, 1]: log(u) is finite
     const v = this.next();
     return Math.sqrt(-2 * Math.log(u)) * Math.cos(2 * Math.PI * v);
-  }
-
-  /** A copy of the internal state, to save in a checkpoint. */
-  get state(): number[] {
-    return Array.from(this.#s);
-  }
-
-  /** Restores a state taken from {@linkcode Random.state}. */
-  set state(words: readonly number[]) {
-    if (words.length !== 4) throw new RangeError("Random state must have 4 words");
-    this.#s.set(words);
   }
 }
 

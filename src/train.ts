@@ -14,10 +14,13 @@
  */
 
 import type { EarlyStopping, Monitor } from "./early_stopping.ts";
+import { resolveActivation } from "./activations.ts";
 import { evaluate } from "./evaluate.ts";
-import type { LossName } from "./losses.ts";
+import { lossFor, type LossName } from "./losses.ts";
 import type { Network } from "./network.ts";
+import { CLASSIFICATION_DEFAULT } from "./metrics.ts";
 import type { Optimizer } from "./optimizers.ts";
+import type { Schedule } from "./schedules.ts";
 import { type Batch, batches } from "./streams/batches.ts";
 import { readAll, streamOf } from "./streams/_portable.ts";
 import type { Sample } from "./streams/sample.ts";
@@ -29,8 +32,16 @@ import { NonFiniteLossError, type StepEvent, TrainStream } from "./streams/train
  *
  * @example
  * ```ts
- * import type { EpochEvent } from "@fullmatrix/backprop";
- * const line = (e: EpochEvent) => `epoch ${e.epoch}: ${e.samplesPerSec.toFixed(0)} samples/s`;
+ * import assert from "node:assert/strict";
+ * import { type EpochEvent, Network, SGD, train } from "@fullmatrix/backprop";
+ * const network = new Network({ sizes: [1, 2], activations: "softmax" });
+ * const data = () => ReadableStream.from([{ x: new Float32Array([1]), y: new Float32Array([1, 0]) }]);
+ * const events = await Array.fromAsync(
+ *   train({ network, data, loss: "cross-entropy", optimizer: new SGD({ learningRate: 0.1 }), epochs: 2 }),
+ * );
+ * const epochs = events.filter((e): e is EpochEvent => e.type === "epoch");
+ * assert.deepEqual(epochs.map((e) => [e.epoch, e.step, e.samplesSeen]), [[1, 1, 1], [2, 2, 2]]);
+ * assert.ok(epochs.every((e) => e.trainAccuracy !== undefined && e.validationLoss === undefined));
  * ```
  */
 export interface EpochEvent {
@@ -69,8 +80,15 @@ export interface EpochEvent {
  *
  * @example
  * ```ts
- * import type { EndEvent } from "@fullmatrix/backprop";
- * const why = (e: EndEvent) => e.reason === "early-stopping" ? `best epoch ${e.bestEpoch}` : e.reason;
+ * import assert from "node:assert/strict";
+ * import { type EndEvent, Network, SGD, train } from "@fullmatrix/backprop";
+ * const network = new Network({ sizes: [1, 1], activations: "identity" });
+ * const data = () => ReadableStream.from([{ x: new Float32Array([1]), y: new Float32Array([1]) }]);
+ * const events = await Array.fromAsync(
+ *   train({ network, data, loss: "quadratic", optimizer: new SGD({ learningRate: 0.1 }), epochs: 3 }),
+ * );
+ * const end = events.at(-1) as EndEvent;
+ * assert.deepEqual([end.type, end.reason, end.epoch, end.step], ["end", "completed", 3, 3]);
  * ```
  */
 export interface EndEvent {
@@ -95,8 +113,14 @@ export interface EndEvent {
  *
  * @example
  * ```ts
- * import type { TrainEvent } from "@fullmatrix/backprop";
- * const isEpoch = (e: TrainEvent) => e.type === "epoch";
+ * import assert from "node:assert/strict";
+ * import { Network, SGD, train, type TrainEvent } from "@fullmatrix/backprop";
+ * const network = new Network({ sizes: [1, 1], activations: "identity" });
+ * const data = () => ReadableStream.from([{ x: new Float32Array([1]), y: new Float32Array([1]) }]);
+ * const events: TrainEvent[] = await Array.fromAsync(
+ *   train({ network, data, loss: "quadratic", optimizer: new SGD({ learningRate: 0.1 }) }),
+ * );
+ * assert.deepEqual(events.map((e) => e.type), ["step", "epoch", "end"]);
  * ```
  */
 export type TrainEvent = StepEvent | EpochEvent | EndEvent;
@@ -106,8 +130,16 @@ export type TrainEvent = StepEvent | EpochEvent | EndEvent;
  *
  * @example
  * ```ts
- * import type { TrainStart } from "@fullmatrix/backprop";
- * const afterThree: TrainStart = { epoch: 3, step: 135, samplesSeen: 4314 };
+ * import assert from "node:assert/strict";
+ * import { Network, SGD, train, type TrainStart } from "@fullmatrix/backprop";
+ * const network = new Network({ sizes: [1, 1], activations: "identity" });
+ * const data = () => ReadableStream.from([{ x: new Float32Array([1]), y: new Float32Array([1]) }]);
+ * const afterThree: TrainStart = { epoch: 3, step: 3, samplesSeen: 3 };
+ * const events = await Array.fromAsync(train({
+ *   network, data, loss: "quadratic", optimizer: new SGD({ learningRate: 0.1 }), epochs: 4, start: afterThree,
+ * }));
+ * assert.equal(events.length, 3); // only epoch 4: its step, its epoch event, the end
+ * assert.equal(events[0].type === "step" && events[0].step, 4);
  * ```
  */
 export interface TrainStart {
@@ -126,13 +158,17 @@ export interface TrainStart {
  *
  * @example
  * ```ts
- * import { Network, SGD, type TrainOptions } from "@fullmatrix/backprop";
+ * import assert from "node:assert/strict";
+ * import { Network, SGD, train, type TrainOptions } from "@fullmatrix/backprop";
  * const opts: TrainOptions = {
  *   network: new Network({ sizes: [2, 1], activations: "sigmoid" }),
  *   data: () => ReadableStream.from([{ x: new Float32Array([0, 1]), y: new Float32Array([1]) }]),
  *   loss: "quadratic",
  *   optimizer: new SGD({ learningRate: 1 }),
+ *   classification: false,
  * };
+ * const events = await Array.fromAsync(train(opts));
+ * assert.equal(events.at(-1)!.type, "end");
  * ```
  */
 export interface TrainOptions {
@@ -151,8 +187,8 @@ export interface TrainOptions {
   loss: LossName;
   /** How gradients change the parameters. */
   optimizer: Optimizer;
-  /** The learning rate for each 0-based step; default: the optimizer's, unchanged. */
-  schedule?: (step: number) => number;
+  /** The learning rate for each 0-based step; default: the optimizer's, unchanged. Its `epochEnd`, if any, gets each epoch's losses. */
+  schedule?: Schedule;
   /** Whether targets are one-hot classes (accuracy is reported); default true. */
   classification?: boolean;
   /** The last epoch to run; default 1. */
@@ -181,6 +217,7 @@ export interface TrainOptions {
  *
  * @example Learn y = x on two points
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Network, SGD, train } from "@fullmatrix/backprop";
  * const network = new Network({ sizes: [1, 1], activations: "identity", seed: 1 });
  * const points = [0, 1].map((v) => ({ x: new Float32Array([v]), y: new Float32Array([v]) }));
@@ -190,7 +227,7 @@ export interface TrainOptions {
  * });
  * let last = Infinity;
  * for await (const e of events) if (e.type === "epoch") last = e.trainLoss;
- * console.assert(last < 1e-3);
+ * assert.ok(last < 1e-3);
  * ```
  */
 export function train(options: TrainOptions): ReadableStream<TrainEvent> {
@@ -198,6 +235,7 @@ export function train(options: TrainOptions): ReadableStream<TrainEvent> {
 }
 
 async function* run(options: TrainOptions): AsyncGenerator<TrainEvent> {
+  checkOptions(options);
   const { network, epochs = 1, earlyStopping, signal } = options;
   let { epoch: done, step, samplesSeen, batchesIntoEpoch: skip = 0 } = options.start ??
     { epoch: 0, step: 0, samplesSeen: 0 };
@@ -227,6 +265,11 @@ async function* run(options: TrainOptions): AsyncGenerator<TrainEvent> {
     }
     const event = await summary.finish(options, epoch, step, samplesSeen);
     [done, skip] = [epoch, 0];
+    options.schedule?.epochEnd?.({
+      epoch,
+      trainLoss: event.trainLoss,
+      validationLoss: event.validationLoss,
+    });
     const stop = earlyStopping?.update(epoch, metric(event, earlyStopping.monitor), network);
     if (earlyStopping) event.best = earlyStopping.bestEpoch === epoch;
     yield event;
@@ -250,7 +293,8 @@ async function steps(
   samplesSeen: number,
   skipBatches: number,
 ): Promise<ReadableStream<StepEvent>> {
-  const { network, loss, optimizer, schedule, signal, shuffle, classification = true } = options;
+  const { network, loss, optimizer, schedule, signal, shuffle } = options;
+  const { classification = CLASSIFICATION_DEFAULT } = options;
   const batchSize = options.batchSize ?? 32;
   const trainer = new TrainStream(network, {
     loss,
@@ -313,7 +357,7 @@ class EpochSummary {
     samplesSeen: number,
   ): Promise<EpochEvent> {
     const seconds = (performance.now() - this.#started) / 1000;
-    const { classification = true } = options;
+    const { classification = CLASSIFICATION_DEFAULT } = options;
     const event: EpochEvent = {
       type: "epoch",
       epoch,
@@ -344,4 +388,37 @@ function metric(event: EpochEvent, monitor: Monitor): number {
     throw new RangeError(`early stopping monitors ${monitor}, which this run does not measure`);
   }
   return value;
+}
+
+/** Bad settings are a `RangeError`/`TypeError` naming the setting, before anything runs. */
+function checkOptions(options: TrainOptions): void {
+  const { epochs = 1, batchSize = 32, snapshotEvery = 0, shuffle, start } = options;
+  const integer = (name: string, value: unknown, min: number) => {
+    if (!(Number.isInteger(value) && (value as number) >= min)) {
+      throw new RangeError(`train: ${name} must be an integer >= ${min}, got ${value}`);
+    }
+  };
+  if (typeof options.network?.gradients !== "function") {
+    throw new TypeError("train: network must be a Network");
+  }
+  if (typeof options.optimizer?.step !== "function") {
+    throw new TypeError("train: optimizer must be an Optimizer");
+  }
+  if (options.schedule !== undefined && typeof options.schedule !== "function") {
+    throw new TypeError("train: schedule must be a function of the step");
+  }
+  lossFor(options.loss, resolveActivation(options.network.activations.at(-1)!).name);
+  integer("epochs", epochs, 1);
+  integer("batchSize", batchSize, 1);
+  integer("snapshotEvery", snapshotEvery, 0);
+  if (shuffle) {
+    integer("shuffle.bufferSize", shuffle.bufferSize, 1);
+    integer("shuffle.seed", shuffle.seed, 0);
+  }
+  if (start) {
+    integer("start.epoch", start.epoch, 0);
+    integer("start.step", start.step, 0);
+    integer("start.samplesSeen", start.samplesSeen, 0);
+    integer("start.batchesIntoEpoch", start.batchesIntoEpoch ?? 0, 0);
+  }
 }

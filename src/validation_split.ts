@@ -19,8 +19,12 @@ import { shuffleInPlace } from "./streams/shuffle.ts";
  *
  * @example
  * ```ts
- * import type { ValidationSplit } from "@fullmatrix/backprop";
- * const sizes = (s: ValidationSplit) => `${s.train.length} train, ${s.validation.length} validation`;
+ * import assert from "node:assert/strict";
+ * import { SampleCache, splitValidation, type ValidationSplit } from "@fullmatrix/backprop";
+ * const cache = new SampleCache();
+ * for (let i = 0; i < 10; i++) cache.add({ x: new Float32Array([i]), y: new Float32Array([i]) });
+ * const split: ValidationSplit = splitValidation(cache, 0.3, 1, { stratify: false });
+ * assert.deepEqual([split.train.length, split.validation.length], [7, 3]);
  * ```
  */
 export interface ValidationSplit {
@@ -35,8 +39,12 @@ export interface ValidationSplit {
  *
  * @example
  * ```ts
- * import type { SplitOptions } from "@fullmatrix/backprop";
- * const regression: SplitOptions = { stratify: false };
+ * import assert from "node:assert/strict";
+ * import { SampleCache, splitValidation, type SplitOptions } from "@fullmatrix/backprop";
+ * const cache = new SampleCache();
+ * for (let i = 0; i < 4; i++) cache.add({ x: new Float32Array([i]), y: new Float32Array([i / 4]) });
+ * const regression: SplitOptions = { stratify: false }; // stratified, every value would be its own class
+ * assert.equal(splitValidation(cache, 0.5, 7, regression).validation.length, 2);
  * ```
  */
 export interface SplitOptions {
@@ -56,14 +64,15 @@ export interface SplitOptions {
  *
  * @example Hold out a quarter, class by class
  * ```ts
+ * import assert from "node:assert/strict";
  * import { SampleCache, splitValidation } from "@fullmatrix/backprop";
  * const cache = new SampleCache();
  * for (let i = 0; i < 8; i++) {
  *   cache.add({ x: new Float32Array([i]), y: new Float32Array(i < 4 ? [1, 0] : [0, 1]) });
  * }
  * const { train, validation } = splitValidation(cache, 0.25, 42);
- * console.assert(train.length === 6 && validation.length === 2);
- * console.assert(validation.get(0).y[0] === 1 && validation.get(1).y[1] === 1); // one of each class
+ * assert.ok(train.length === 6 && validation.length === 2);
+ * assert.ok(validation.get(0).y[0] === 1 && validation.get(1).y[1] === 1); // one of each class
  * ```
  */
 export function splitValidation(

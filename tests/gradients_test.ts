@@ -6,7 +6,7 @@
 
 import assert from "node:assert/strict";
 import {
-  type ActivationName,
+  type ActivationSpec,
   fromRows,
   type LayerGradient,
   type LossName,
@@ -68,7 +68,7 @@ function numericGradient(net: Network, x: Matrix, y: Matrix, loss: LossName, h =
 const cases: {
   name: string;
   sizes: number[];
-  activations: ActivationName[];
+  activations: ActivationSpec[];
   loss: LossName;
   oneHot: boolean;
 }[] = [
@@ -94,9 +94,37 @@ const cases: {
     oneHot: false,
   },
   {
-    name: "sigmoid output + cross-entropy (the general δ^L path)",
+    name: "sigmoid output + binary cross-entropy, one-hot targets",
     sizes: [3, 4, 3],
     activations: ["tanh", "sigmoid"],
+    loss: "cross-entropy",
+    oneHot: true,
+  },
+  {
+    name: "sigmoid output + binary cross-entropy, multi-label soft targets",
+    sizes: [3, 4, 3],
+    activations: ["relu", "sigmoid"],
+    loss: "cross-entropy",
+    oneHot: false,
+  },
+  {
+    name: "softmax + cross-entropy, targets that do not sum to 1",
+    sizes: [3, 4, 3],
+    activations: ["tanh", "softmax"],
+    loss: "cross-entropy",
+    oneHot: false,
+  },
+  {
+    name: "leaky-relu (slope 0.1) hidden + sigmoid + quadratic",
+    sizes: [4, 5, 2],
+    activations: ["leaky-relu:0.1", "sigmoid"],
+    loss: "quadratic",
+    oneHot: false,
+  },
+  {
+    name: "gelu hidden + softmax + cross-entropy",
+    sizes: [4, 5, 3],
+    activations: ["gelu", "softmax"],
     loss: "cross-entropy",
     oneHot: true,
   },

@@ -91,6 +91,11 @@ const networks = [
   new Network({ sizes: [64, 32, 10], activations: ["relu", "softmax"], seed: 1 }),
   new Network({ sizes: [64, 16, 8, 3], activations: ["tanh", "sigmoid", "identity"], seed: 2 }),
   new Network({ sizes: [64, 10], activations: "softmax", seed: 3, dtype: "float64" }),
+  new Network({
+    sizes: [64, 16, 8, 10],
+    activations: ["gelu", "leaky-relu:0.2", "softmax"],
+    seed: 5,
+  }),
 ];
 
 /** Every network under every preprocessing, run by ONNX Runtime in one child process. */

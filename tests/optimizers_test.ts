@@ -6,7 +6,7 @@
 import assert from "node:assert/strict";
 import type { Layer, LayerGradient } from "../src/network.ts";
 import { Network } from "../src/network.ts";
-import { Adam, type Optimizer, SGD } from "../src/optimizers.ts";
+import { Adam, makeOptimizer, type Optimizer, optimizerNames, SGD } from "../src/optimizers.ts";
 
 const f64 = (v: number) => ({ rows: 1, cols: 1, data: new Float64Array([v]) });
 
@@ -195,4 +195,52 @@ Deno.test("step: gradients for another number of layers are refused", () => {
     () => new Adam().step([{ W: f64(1), b: f64(1) }], []),
     /1 layers but 0 gradients/,
   );
+});
+
+Deno.test("AdamW matches PyTorch's torch.optim.AdamW (weights decayed, biases not) over three steps", () => {
+  // Reference: /usr/bin/python3 with torch 2.x, float64:
+  //   opt = torch.optim.AdamW([{"params": [W], "weight_decay": 0.1},
+  //                            {"params": [b], "weight_decay": 0.0}], lr=0.01)
+  //   three opt.step()s with the gradients below.
+  const layer: Layer = {
+    W: { rows: 2, cols: 2, data: new Float64Array([0.5, -1, 2, 0.25]) },
+    b: { rows: 2, cols: 1, data: new Float64Array([0.1, -0.2]) },
+  };
+  const gW = [[1, -2, 0.5, 3], [-1, 0.5, 0.25, -3], [0, 1, 2, 0.5]];
+  const gb = [[0.3, -0.1], [0.2, 0.4], [-0.5, 0]];
+  const adamw = makeOptimizer("adamw", { learningRate: 0.01, weightDecay: 0.1 });
+  for (let k = 0; k < 3; k++) {
+    adamw.step([layer], [{
+      dW: { rows: 2, cols: 2, data: new Float64Array(gW[k]) },
+      db: { rows: 2, cols: 1, data: new Float64Array(gb[k]) },
+    }]);
+  }
+  close([...layer.W.data], [
+    0.4894541226939328,
+    -0.981858667508071,
+    1.9666226730274454,
+    0.2394523442526978,
+  ]);
+  close([...layer.b.data], [0.08109465562497774, -0.19992001379189056]);
+  const state = adamw.state();
+  assert.deepEqual([state.kind, state.step, state.scalars.weightDecay], ["adamw", 3, 0.1]);
+});
+
+Deno.test("AdamW: default decay 0.01; its state is not Adam's; it differs from Adam's L2", () => {
+  const adamw = makeOptimizer("adamw", {});
+  assert.equal(adamw.state().scalars.weightDecay, 0.01);
+  assert.ok(optimizerNames.includes("adamw"));
+  assert.throws(
+    () => new Adam().loadState(adamw.state()),
+    /Adam: cannot load the state of "adamw"/,
+  );
+  assert.throws(() => makeOptimizer("adamw", { momentum: 0.9 }), /adamw does not take momentum/);
+  assert.throws(
+    () => makeOptimizer("adamw", { weightDecay: -1 }),
+    /AdamW: weightDecay must be >= 0/,
+  );
+  const decoupled = trace(makeOptimizer("adamw", { learningRate: 0.1, weightDecay: 0.5 }), 3);
+  const l2 = trace(new Adam({ learningRate: 0.1, weightDecay: 0.5 }), 3);
+  assert.notDeepEqual(decoupled.map((s) => s.W), l2.map((s) => s.W));
+  assert.deepEqual(decoupled.map((s) => s.b), l2.map((s) => s.b)); // biases are decayed by neither
 });

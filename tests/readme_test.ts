@@ -117,7 +117,9 @@ async function assertClaims(args: string[], flags: string[]): Promise<void> {
       const [folder, pattern]: [string, RegExp] = name.includes("step-N")
         ? [`${run}/${name.split("/")[0]}`, /^step-\d{8}$/]
         : [run, new RegExp(`^${name.replace(/\./g, "\\.")}$`)];
-      const found: Deno.DirEntry[] = [...Deno.readDirSync(folder)].filter((e) => pattern.test(e.name));
+      const found: Deno.DirEntry[] = [...Deno.readDirSync(folder)].filter((e) =>
+        pattern.test(e.name)
+      );
       assert.ok(found.length > 0, `${run}: no ${name}`);
     }
   }

@@ -12,6 +12,14 @@ import {
   type Schedule,
   stepLR,
 } from "../src/schedules.ts";
+import { Network, SGD, train } from "../mod.ts";
+
+function close(actual: number[], expected: number[]): void {
+  assert.equal(actual.length, expected.length);
+  actual.forEach((a, i) =>
+    assert.ok(Math.abs(a - expected[i]) <= 1e-15, `${i}: ${a} vs ${expected[i]}`)
+  );
+}
 
 const at = (schedule: Schedule, steps: number[]) => steps.map(schedule);
 
@@ -86,4 +94,70 @@ Deno.test("parseSchedule: bad text names the problem and lists the forms", () =>
     assert.throws(() => parseSchedule(text, 0.1, 100), message);
     assert.throws(() => parseSchedule(text, 0.1, 100), /forms: constant, step:SIZE:GAMMA/);
   }
+});
+
+Deno.test("reduce on plateau follows PyTorch's ReduceLROnPlateau epoch by epoch", () => {
+  // Reference: torch.optim.lr_scheduler.ReduceLROnPlateau(SGD(lr=0.1), factor=0.5, patience=2,
+  // min_lr=0.02), scheduler.step(loss) per epoch, the rate read after each (torch 2.x). The last
+  // loss, 0.49995, is exactly best·(1 − 1e-4): not an improvement, as in PyTorch.
+  const losses = [1, 0.9, 0.95, 0.9, 0.91, 0.5, 0.6, 0.7, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 0.49995];
+  const torch = [
+    0.1,
+    0.1,
+    0.1,
+    0.1,
+    0.05,
+    0.05,
+    0.05,
+    0.05,
+    0.025,
+    0.025,
+    0.025,
+    0.02,
+    0.02,
+    0.02,
+    0.02,
+  ];
+  const s = parseSchedule("plateau:factor=0.5:patience=2:min=0.02", 0.1, 1000);
+  const rates = losses.map((loss, i) => {
+    s.epochEnd!({ epoch: i + 1, trainLoss: 99, validationLoss: loss });
+    return s(i);
+  });
+  assert.deepEqual(rates, torch);
+});
+
+Deno.test("reduce on plateau: train loss without validation, state round trip, bad settings", () => {
+  const s = parseSchedule("plateau:patience=0", 1, 10);
+  assert.deepEqual(s.state!(), { rate: 1, wait: 0 });
+  s.epochEnd!({ epoch: 1, trainLoss: 2 });
+  s.epochEnd!({ epoch: 2, trainLoss: 3 });
+  assert.equal(s(0), 0.1); // PyTorch's default factor
+  const resumed = parseSchedule("plateau:patience=0", 1, 10);
+  resumed.loadState!(s.state!());
+  for (const next of [s, resumed]) next.epochEnd!({ epoch: 3, trainLoss: 1.9 });
+  assert.deepEqual([resumed(0), resumed.state!()], [s(0), s.state!()]);
+  assert.throws(() => resumed.loadState!({ rate: 5, wait: 0 }), /bad state/);
+  for (
+    const bad of ["plateau:factor=1", "plateau:patience=-1", "plateau:min=2", "plateau:wait=3"]
+  ) {
+    assert.throws(() => parseSchedule(bad, 1, 10), RangeError, bad);
+  }
+});
+
+Deno.test("train() tells the schedule each epoch's losses, so a plateau lowers the rate", async () => {
+  const network = new Network({ sizes: [1, 1], activations: "identity", seed: 2 });
+  const point = { x: new Float32Array([1]), y: new Float32Array([2]) };
+  const events = await Array.fromAsync(train({
+    network,
+    loss: "quadratic",
+    optimizer: new SGD({ learningRate: 1e-3 }),
+    // Half the loss each epoch is never reached at this rate: reduce after every epoch but the first.
+    schedule: parseSchedule("plateau:patience=0:threshold=0.5", 1e-3, 4),
+    data: () => ReadableStream.from([point]),
+    validation: () => ReadableStream.from([point]),
+    classification: false,
+    epochs: 4,
+  }));
+  const rates = events.flatMap((e) => e.type === "epoch" ? [e.learningRate] : []);
+  close(rates, [1e-3, 1e-3, 1e-4, 1e-5]);
 });
