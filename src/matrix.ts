@@ -63,7 +63,7 @@ export function zeros(rows: number, cols: number, dtype: DType = "float32"): Mat
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { floatArray } from "@fullmatrix/backprop";
+ * import { floatArray } from "./matrix.ts";
  * assert.ok(floatArray("float64", 3) instanceof Float64Array);
  * assert.ok(floatArray("float32", 3) instanceof Float32Array);
  * ```
@@ -176,7 +176,7 @@ export function clone(m: Matrix): Matrix {
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { cloneAll, fromRows } from "@fullmatrix/backprop";
+ * import { cloneAll, fromRows } from "./matrix.ts";
  * const layers = [{ W: fromRows([[1]]), b: fromRows([[0]]) }];
  * const copy = cloneAll(layers);
  * layers[0].W.data[0] = 5;

@@ -13,7 +13,7 @@ import type { Matrix } from "./matrix.ts";
  * @example
  * ```ts
  * import assert from "node:assert/strict";
- * import { CLASSIFICATION_DEFAULT } from "@fullmatrix/backprop";
+ * import { CLASSIFICATION_DEFAULT } from "./metrics.ts";
  * assert.equal(CLASSIFICATION_DEFAULT, true);
  * ```
  */

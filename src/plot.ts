@@ -48,7 +48,7 @@ export interface CurvePoint {
  *
  * @example
  * ```ts
- * import type { CurvesOptions } from "@fullmatrix/backprop";
+ * import type { CurvesOptions } from "@fullmatrix/backprop/plot";
  * const options: CurvesOptions = { heldOut: "test" };
  * ```
  */
