@@ -265,8 +265,8 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     backend: oneOf("--backend", v.backend ?? "auto", CHOICES.backend),
     threads: (v.threads ?? "auto") === "auto" ? "auto" : integer("--threads", v.threads!, 1),
     snapshotEvery: integer("--snapshot-every", v["snapshot-every"] ?? "0", 0),
-    out: path("--out", v.out ?? v.resume),
-    resume: path("--resume", v.resume),
+    out: path("--out", v.out ?? v.resume, true),
+    resume: path("--resume", v.resume, true),
     json: v.json ?? false,
     help: v.help ?? false,
   };
@@ -370,10 +370,11 @@ function oneOf<T extends string>(flag: string, value: string, allowed: readonly 
 }
 
 /** A path flag's value without trailing slashes; an empty value names nothing and is refused. */
-function path(flag: string, value: string | undefined): string | undefined {
+/** A path flag's value; a run folder's trailing slashes go (no `out//checkpoints`). */
+function path(flag: string, value: string | undefined, folder = false): string | undefined {
   if (value === undefined) return undefined;
   if (value === "") throw new UsageError(`${flag} needs a path, got an empty value`);
-  return value.replace(/(.)\/+$/, "$1");
+  return folder ? value.replace(/(.)\/+$/, "$1") : value;
 }
 
 /** The schedule, checked now so that a typo is a usage error before any data is read. */

@@ -56,6 +56,7 @@ Deno.test("urls: a chunked body trains like the file; --test is a URL too", asyn
     const out = await Deno.makeTempDir();
     const ran = await runTask("train", [
       ...["--data", `${base}/train.csv`, "--test", `${base}/test.csv`, "--out", out],
+      ...["--lr", "0.02", "--momentum", "0.9"], // the bundled digits' preset
     ]);
     assert.equal(ran.code, 0, ran.stderr);
     assert.match(ran.stdout, /1438 samples/);

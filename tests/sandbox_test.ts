@@ -150,7 +150,7 @@ Deno.test("sandbox: predict may write exactly <output> and <output>.tmp; with no
   assert.deepEqual(permissionsFor("predict", [], "/w"), []);
   const bare = await task(["predict"]);
   assert.equal(bare.code, 2, bare.stderr);
-  assert.match(bare.stderr, /^error: --model is required/);
+  assert.match(bare.stderr, /^Usage: deno task predict --model/); // usage, exit 2
 
   await using tmp = await tempDir();
   await trainRun(`${tmp.dir}/run`);
