@@ -26,6 +26,7 @@ import {
   splitValidation,
 } from "../mod.ts";
 import { type TrainConfig, UsageError } from "./args.ts";
+import { isUrl } from "./sources.ts";
 
 /** A per-element map `v' = (v − offset[i]) · factor[i]`. */
 export interface Affine {
@@ -80,11 +81,6 @@ export interface Dataset {
  * back to back); the parser alone, from memory, runs at 190–300 MB/s.
  */
 const READ_BYTES = 1 << 18;
-
-/** Whether `path` names a URL rather than a file. */
-export function isUrl(path: string): boolean {
-  return /^https?:\/\//i.test(path);
-}
 
 /** Opens a source as bytes; a missing, unreadable or wrong-kind path is named in its error. */
 export async function openBytes(path: string): Promise<ReadableStream<Uint8Array>> {

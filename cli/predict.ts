@@ -25,7 +25,7 @@ import {
 } from "../mod.ts";
 import { openBytes, type Scaling, unscaleTargets } from "./data.ts";
 import { UsageError } from "./args.ts";
-import { firstLine } from "./first_line.ts";
+import { firstLineOf } from "./first_line.ts";
 
 export const USAGE = `Usage: deno task predict --model DIR|FILE --data FILE [--output FILE]
 
@@ -108,7 +108,10 @@ function predict(network: Network, extra: ModelExtra, path: string): ReadableStr
 /** The samples of `path`, read as the model's training data was read. */
 async function samples(network: Network, extra: ModelExtra, path: string) {
   const n0 = network.sizes[0];
-  const columns = (await firstLine(path)).split(",").length;
+  // One open, two branches: the first line tells whether the label is there, and the rest
+  // is read once, so a FIFO or stdin works too.
+  const [head, body] = (await openBytes(path)).tee();
+  const columns = (await firstLineOf(head)).split(",").length;
   if (columns !== n0 && columns !== n0 + 1) {
     throw new DataError(
       `has ${columns} columns; the model takes ${n0} features (plus an optional label)`,
@@ -122,7 +125,7 @@ async function samples(network: Network, extra: ModelExtra, path: string) {
     : extra.classes
     ? { task: "classification", classes: extra.classes, label }
     : { task: "regression", label: label === undefined ? undefined : [label] };
-  return csvSamples(await openBytes(path), { ...options, source: path, scale: extra.scale });
+  return csvSamples(body, { ...options, source: path, scale: extra.scale });
 }
 
 function header(network: Network, extra: ModelExtra): string {

@@ -32,6 +32,35 @@ Deno.test("one pass: a FIFO is read once, classes and cache from the same pass",
   await Deno.remove(dir, { recursive: true });
 });
 
+Deno.test("one pass: predict reads a FIFO once, and a regression's FIFO trains", async () => {
+  const dir = await tempDir();
+  const feed = async (fifo: string, path: string) => {
+    await new Deno.Command("mkfifo", { args: [fifo] }).output();
+    const data = await Deno.readFile(path);
+    return Deno.open(fifo, { write: true }).then(async (file) => {
+      await file.write(data);
+      file.close();
+    });
+  };
+  const trained = await runTask("train", ["--epochs", "1", "--out", `${dir}/run`]);
+  assert.equal(trained.code, 0, trained.stderr);
+  const writing = feed(`${dir}/test.csv`, "data/digits_test.csv");
+  const ran = await runTask("predict", ["--model", `${dir}/run`, "--data", `${dir}/test.csv`]);
+  await writing;
+  assert.equal(ran.code, 0, ran.stderr);
+  assert.equal(lines(ran.stdout).length, 1 + 359); // the header, then a line per test row
+
+  // A regression names its target from the header at the end: not by opening the FIFO again.
+  const regression = feed(`${dir}/diabetes.csv`, "data/diabetes_train.csv");
+  const reg = await runTask("train", [
+    ...["--data", `${dir}/diabetes.csv`, "--task", "regression", "--epochs", "1"],
+    ...["--out", `${dir}/reg`],
+  ], 30_000);
+  await regression;
+  assert.equal(reg.code, 0, reg.stderr);
+  await Deno.remove(dir, { recursive: true });
+});
+
 Deno.test("one pass: a FIFO that does not fit the cache is a clear error, not a hang", async () => {
   const dir = await tempDir();
   const fifo = `${dir}/train.csv`;
