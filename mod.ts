@@ -89,7 +89,13 @@ export {
   type EarlyStoppingState,
   type Monitor,
 } from "./src/early_stopping.ts";
-export type { BackendName } from "./src/kernels/backend.ts";
+export {
+  type BackendName,
+  backendNames,
+  backends,
+  recommendedThreads,
+} from "./src/kernels/backend.ts";
+export { defaultBlasPath } from "./src/kernels/blas.ts";
 export { type CurvePoint, curvesSvg } from "./src/plot.ts";
 export { perSampleGradients } from "./src/per_sample.ts";
 export { Random } from "./src/random.ts";

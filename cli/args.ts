@@ -6,7 +6,13 @@
  */
 
 import { parseArgs } from "node:util";
-import type { ActivationName, BackendName, LossName, Monitor } from "../mod.ts";
+import {
+  type ActivationName,
+  type BackendName,
+  backendNames,
+  type LossName,
+  type Monitor,
+} from "../mod.ts";
 
 /** A bad command line; the message names the flag. */
 export class UsageError extends Error {
@@ -43,6 +49,8 @@ export interface TrainConfig {
   monitor?: Monitor;
   minDelta: number;
   backend: BackendName;
+  /** The CBLAS library file for the `blas`/`auto` backends (the launcher grants FFI for it). */
+  blas?: string;
   /** `"auto"`: two threads where the products are large enough to pay for them. */
   threads: number | "auto";
   snapshotEvery: number;
@@ -74,7 +82,9 @@ Network
   --activation A         hidden layers: sigmoid, tanh, relu (default), identity
   --output A             output layer (default: softmax with cross-entropy, else identity)
   --loss L               cross-entropy (default for classification) or quadratic
-  --backend B            auto (default), wasm, wasm-simd or typescript kernels
+  --backend B            kernels: ${backendNames.join(", ")} (default auto: the system BLAS
+                         where one loads, else wasm)
+  --blas PATH            the CBLAS library file (default: Debian's libopenblas0, Accelerate)
   --threads N|auto       threads for the matrix products; auto (default) uses two when
                          the products are large enough to pay for it
   --seed N               seed of the weights, the shuffle and the split (default 1)
@@ -122,6 +132,7 @@ const OPTIONS = {
   output: { type: "string" },
   loss: { type: "string" },
   backend: { type: "string" },
+  blas: { type: "string" },
   threads: { type: "string" },
   seed: { type: "string" },
   epochs: { type: "string" },
@@ -203,8 +214,9 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     backend: oneOf(
       "--backend",
       v.backend ?? "auto",
-      ["auto", "wasm", "wasm-simd", "typescript"] as const,
+      backendNames,
     ),
+    blas: v.blas,
     threads: (v.threads ?? "auto") === "auto" ? "auto" : integer("--threads", v.threads!, 1),
     snapshotEvery: integer("--snapshot-every", v["snapshot-every"] ?? "0", 0),
     out: (v.out ?? v.resume)?.replace(/\/+$/, ""),

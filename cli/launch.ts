@@ -15,6 +15,7 @@
 
 import { fileURLToPath } from "node:url";
 import { DEFAULT_DATA } from "./args.ts";
+import { defaultBlasPath } from "../mod.ts";
 
 const COMMANDS = {
   train: {
@@ -24,6 +25,8 @@ const COMMANDS = {
     /** The bundled data, read only when no data flag names other data. */
     defaults: [DEFAULT_DATA, "data/digits_test.csv"],
     dataFlags: ["--data", "--idx"],
+    /** The flag naming the CBLAS file; without it, the platform's usual one. */
+    ffi: "--blas",
   },
   predict: {
     script: "predict.ts",
@@ -31,6 +34,7 @@ const COMMANDS = {
     writes: ["--output"],
     defaults: [],
     dataFlags: [],
+    ffi: undefined,
   },
 } as const;
 
@@ -64,6 +68,10 @@ export function permissionsFor(command: Command, args: readonly string[]): strin
   const reads = [...defaults, ...values(spec.reads), ...writes];
   const flags = [`--allow-read=${unique(reads).join(",")}`];
   if (writes.length > 0) flags.push(`--allow-write=${unique(writes).join(",")}`);
+  // FFI for the one BLAS file the child will open, named without reading anything: a grant
+  // for a file that is not there is harmless (the child falls back to wasm, silently).
+  const blas = spec.ffi && (values([spec.ffi]).at(-1) ?? defaultBlasPath());
+  if (blas && !blas.includes(",")) flags.push(`--allow-ffi=${blas}`);
   return flags;
 }
 

@@ -18,6 +18,7 @@ import {
   Network,
   type Optimizer,
   parseSchedule,
+  recommendedThreads,
   SGD,
   type StepEvent,
   train,
@@ -43,12 +44,15 @@ async function main(argv: string[]): Promise<number> {
   }
   const data = await loadData(config, await csvOptions(config));
   const sizes = checkLayers(config, data);
-  const threads = config.threads === "auto" ? autoThreads(sizes, config.batch) : config.threads;
+  const threads = config.threads === "auto"
+    ? recommendedThreads(sizes, config.batch, config.backend)
+    : config.threads;
   const network = resumed ? resumed.network(config.backend, threads) : new Network({
     sizes,
     activations: [...Array(sizes.length - 2).fill(config.activation), config.output],
     seed: config.seed,
     backend: config.backend,
+    blas: config.blas,
     threads,
   });
   try {
@@ -56,15 +60,6 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     network.close();
   }
-}
-
-/**
- * Two threads when a step has at least a few million multiply-adds: below that,
- * handing work to a worker costs about what it saves.
- */
-function autoThreads(sizes: number[], batch: number): number {
-  const work = sizes.slice(1).reduce((sum, n, l) => sum + n * sizes[l] * batch, 0);
-  return navigator.hardwareConcurrency >= 2 && work >= 2_000_000 ? 2 : 1;
 }
 
 async function run(
