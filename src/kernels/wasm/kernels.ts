@@ -89,8 +89,6 @@ export interface WasmKernels {
   relu(z: FloatArray, out: FloatArray): void;
   /** `out = z > 0 ? g : 0`, ReLU's `g ⊙ σ'(z)`; `out` may be `g`. */
   reluBackward(z: FloatArray, g: FloatArray, out: FloatArray): void;
-  /** `out = a ⊙ b`; `out` may be `a` or `b`. */
-  hadamard(a: FloatArray, b: FloatArray, out: FloatArray): void;
   /** `y += alpha·x`; SGD's step is `axpy(-lr, grad, param)`. */
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   /** `x(i, j) += bias[i]` for the `rows×cols` matrix `x`: the bias added to every sample. */
@@ -248,11 +246,6 @@ export class Kernels implements WasmKernels {
   reluBackward(z: FloatArray, g: FloatArray, out: FloatArray): void {
     const n = z.length, e = this.#precision(z, g, out);
     e.relu_backward(this.#sized(n, out), z.byteOffset, this.#sized(n, g), n);
-  }
-
-  hadamard(a: FloatArray, b: FloatArray, out: FloatArray): void {
-    const n = a.length;
-    this.#precision(a, b, out).hadamard(this.#sized(n, out), a.byteOffset, this.#sized(n, b), n);
   }
 
   axpy(alpha: number, x: FloatArray, y: FloatArray): void {
