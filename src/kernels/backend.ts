@@ -157,11 +157,13 @@ export function wasmKernelsOf(...arrays: FloatArray[]): WasmKernels | undefined 
 
 /**
  * Threads to train a network of layer `sizes` with batches of `batch` on
- * `backend`: what `--threads auto` picks. Measured on B (784-128-64-10, batch
- * 64, 6.9M multiply-adds a step) on a 2-core machine: a second wasm thread
- * made a step slower whenever the other core was busy, and OpenBLAS on two
- * threads was no faster on shapes this small. So more than one thread only
- * where a step has at least 32M multiply-adds and four cores are there.
+ * `backend`: what `--threads auto` picks. Measured in one `deno task bench`
+ * run on a 2-core machine shared with other work: a second thread made every
+ * B epoch (784-128-64-10, batch 64, 6.9M multiply-adds a step) slower, wasm
+ * 51k → 40k samples/s and OpenBLAS 122k → 101k, and A was within noise. So
+ * one thread, except where a step has at least 32M multiply-adds and there
+ * are four cores or more; that case was not measured here, and the bound is
+ * set high so that a step's products stay large beside a worker hand-off.
  *
  * @example
  * ```ts
