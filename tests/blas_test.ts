@@ -116,3 +116,30 @@ Deno.test({
     }
   },
 });
+
+/** `deno task train ARGS` from the repository root, through the launcher. */
+async function trainTask(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  const { code, stdout, stderr } = await new Deno.Command("deno", {
+    args: ["task", "train", "--epochs", "1", ...args],
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder();
+  return { code, out: text.decode(stdout), err: text.decode(stderr) };
+}
+
+Deno.test({
+  name: "blas through the CLI: the launcher's one-file FFI grant is enough, and the run says so",
+  ignore,
+  async fn() {
+    const { code, out, err } = await trainTask("--backend", "blas");
+    assert.equal(code, 0, err);
+    assert.match(out, /, blas \(.+\) \+ wasm-(relaxed-)?simd element-wise kernels\n/);
+  },
+});
+
+Deno.test("blas through the CLI: --blas naming no library is one clear error line, exit 1", async () => {
+  const { code, err } = await trainTask("--backend", "blas", "--blas", "/nonexistent/libblas.so");
+  assert.equal(code, 1);
+  assert.match(err, /^error: no CBLAS library loads from \/nonexistent\/libblas.so .*\n$/m);
+  assert.doesNotMatch(err, /\n\s+at /);
+});
