@@ -13,7 +13,9 @@
  *       installed): PyTorch, and the seed's method in NumPy float32, each with its
  *       BLAS pool pinned to 1 and to 2 threads, the best kept; and our/their ratios;
  *   (e) the products of the `blas` backend against NumPy's `cblas_sgemm` on the same
- *       shapes (the same OpenBLAS file: both load the system's), as a ratio.
+ *       shapes (the same OpenBLAS file: both load the system's), as a ratio;
+ *   (f) the CLI as users run it, `deno task train --idx … --epochs 1` for A and B
+ *       (plain SGD, as the peers), with and without `--json`, against the same peers.
  *
  * Every process of the run inherits one environment, so the peers and the `blas`
  * backend run the same BLAS the same way (`OPENBLAS_CORETYPE` and the like are
@@ -353,5 +355,34 @@ if (await Deno.stat(CSV).then(() => true, () => false)) {
   report(
     { kind: "epoch-from-csv", config: "B", seconds, samplesPerSec: rate },
     `epoch B end to end from CSV: ${seconds.toFixed(2)} s (${Math.round(rate)} samples/s)`,
+  );
+}
+
+/** (f) One epoch through `deno task train` (the launcher, its permissions, the cache): samples/s. */
+async function cli(c: Config, json: boolean): Promise<number> {
+  const args = ["task", "train", "--idx", DIR, "--layers", c.sizes.join(","), "--batch"];
+  args.push(`${c.batch}`, "--lr", `${c.lr}`, "--momentum", "0", "--epochs", "1");
+  if (c.name === "A") args.push("--activation", "sigmoid", "--output", "sigmoid");
+  args.push("--loss", c.loss, ...(json ? ["--json"] : []));
+  const { code, stdout, stderr } = await new Deno.Command("deno", {
+    args,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(stdout);
+  if (code !== 0) throw new Error(`deno ${args.join(" ")}: ${new TextDecoder().decode(stderr)}`);
+  return json
+    ? JSON.parse(text.split("\n").find((l) => l.startsWith('{"type":"epoch"'))!).samplesPerSec
+    : Number(/(\d+) samples\/s/.exec(text)![1]);
+}
+
+for (const c of CONFIGS) {
+  const [plain, withJson] = [await cli(c, false), await cli(c, true)];
+  const vs = Object.entries(best).map(([peer, rates]) =>
+    `, ${(plain / rates[c.name]).toFixed(2)}× ${peer}'s best`
+  ).join("");
+  report(
+    { kind: "cli", config: c.name, samplesPerSec: plain, withJsonSamplesPerSec: withJson },
+    `cli ${c.name} deno task train --idx … --epochs 1: ${Math.round(plain)} samples/s${vs}; ` +
+      `with --json ${Math.round(withJson)} (${(100 * (1 - withJson / plain)).toFixed(0)}% slower)`,
   );
 }
