@@ -157,13 +157,14 @@ export function wasmKernelsOf(...arrays: FloatArray[]): WasmKernels | undefined 
 
 /**
  * Threads to train a network of layer `sizes` with batches of `batch` on
- * `backend`: what `--threads auto` picks. Measured in one `deno task bench`
- * run on a 2-core machine shared with other work: a second thread made every
- * B epoch (784-128-64-10, batch 64, 6.9M multiply-adds a step) slower, wasm
- * 51k → 40k samples/s and OpenBLAS 122k → 101k, and A was within noise. So
- * one thread, except where a step has at least 32M multiply-adds and there
- * are four cores or more; that case was not measured here, and the bound is
- * set high so that a step's products stay large beside a worker hand-off.
+ * `backend`: what `--threads auto` picks. On a 2-core machine shared with
+ * other work, a second thread gave B (784-128-64-10, batch 64, 6.9M
+ * multiply-adds a step) anything from 0.55× to 1.3× the one-thread rate over
+ * six `deno task bench` runs, on wasm and on OpenBLAS alike: a second thread
+ * pays only when a core is free, which a library cannot know. So one thread,
+ * which is never slower than one thread, except where a step has at least 32M
+ * multiply-adds and there are four cores or more (not measured: a bound set
+ * high so that a step's products stay large beside the hand-off to a worker).
  *
  * @example
  * ```ts
