@@ -51,7 +51,7 @@ export interface TrainConfig {
   backend: BackendName;
   /** The CBLAS library file for the `blas`/`auto` backends (the launcher grants FFI for it). */
   blas?: string;
-  /** `"auto"`: two threads where the products are large enough to pay for them. */
+  /** `"auto"`: what `recommendedThreads` says (one, except for large products on 4+ cores). */
   threads: number | "auto";
   snapshotEvery: number;
   out?: string;
@@ -85,8 +85,8 @@ Network
   --backend B            kernels: ${backendNames.join(", ")} (default auto: the system BLAS
                          where one loads, else wasm)
   --blas PATH            the CBLAS library file (default: Debian's libopenblas0, Accelerate)
-  --threads N|auto       threads for the matrix products; auto (default) uses two when
-                         the products are large enough to pay for it
+  --threads N|auto       threads for the matrix products; auto (default): one, except for
+                         large products on four or more cores
   --seed N               seed of the weights, the shuffle and the split (default 1)
 Training
   --epochs N             epochs (default 20)
