@@ -117,7 +117,13 @@ export {
   type Monitor,
   monitors,
 } from "./src/early_stopping.ts";
-export type { BackendName } from "./src/kernels/backend.ts";
+export {
+  type BackendName,
+  backendNames,
+  backends,
+  recommendedThreads,
+} from "./src/kernels/backend.ts";
+export { defaultBlasPath } from "./src/kernels/blas.ts";
 export { perSampleGradients } from "./src/per_sample.ts";
 export { type Batch, batches } from "./src/streams/batches.ts";
 export type { Sample } from "./src/streams/sample.ts";

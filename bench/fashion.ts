@@ -8,8 +8,18 @@
  *   (b) GFLOP/s of the three products per backend;
  *   (c) one training epoch in samples/s per backend (data in memory), with
  *       IDX and CSV ingestion timed apart, and one epoch of B end to end from CSV;
- *   (d) the same epochs in PyTorch (bench/peers/torch_fashion.py) where
- *       Debian's python3-torch is installed, and our/their ratio.
+ *   (d) the same epochs by two peers at their best (bench/peers/python_fashion.py,
+ *       where Debian's python3-torch, python3-numpy and python3-threadpoolctl are
+ *       installed): PyTorch, and the seed's method in NumPy float32, each with its
+ *       BLAS pool pinned to 1 and to 2 threads, the best kept; and our/their ratios;
+ *   (e) the products of the `blas` backend against NumPy's `cblas_sgemm` on the same
+ *       shapes (the same OpenBLAS file: both load the system's), as a ratio;
+ *   (f) the CLI as users run it, `deno task train --idx … --epochs 1` for A and B
+ *       (plain SGD, as the peers), with and without `--json`, against the same peers.
+ *
+ * Every process of the run inherits one environment, so the peers and the `blas`
+ * backend run the same BLAS the same way (`OPENBLAS_CORETYPE` and the like are
+ * printed with the peers' BLAS kernel).
  *
  * Configurations: A (the seed's / Nielsen's) 784-30-10, sigmoid everywhere,
  * quadratic loss, batch 10, lr 3.0; B (modern) 784-128-64-10, ReLU hidden,
@@ -36,6 +46,7 @@ import {
 import { matmul, matmulNT, matmulTN } from "../src/matrix.ts";
 import { toBatch } from "../src/streams/batches.ts";
 import { storageFor } from "../src/kernels/backend.ts";
+import { loadBlas } from "../src/kernels/blas.ts";
 
 const DIR = "/usr/share/datasets/fashion-mnist";
 const CSV = "data/fashion_mnist_train.csv";
@@ -69,13 +80,17 @@ const CONFIGS: Config[] = [
     lr: 0.1,
   },
 ];
-/** Each kernel backend, and the fastest again on two threads. */
+/** Each kernel backend, and the two fastest again on two threads; `blas` where one loads. */
 const BACKENDS: { backend: BackendName; threads: number }[] = [
   { backend: "typescript", threads: 1 },
   { backend: "wasm-simd", threads: 1 },
   { backend: "wasm", threads: 1 },
   { backend: "wasm", threads: 2 },
+  ...(loadBlas()
+    ? [{ backend: "blas" as const, threads: 1 }, { backend: "blas" as const, threads: 2 }]
+    : []),
 ];
+const PYTHON = "/usr/bin/python3";
 
 function report(record: Record<string, unknown>, line: string): void {
   console.log(json ? JSON.stringify(record) : line);
@@ -132,8 +147,8 @@ async function ingestion(): Promise<SampleCache> {
   return cache;
 }
 
-/** (b) GFLOP/s of W·A, Wᵀ·δ and δ·Aᵀ for the first layer of a configuration. */
-function kernels(c: Config): void {
+/** (b) GFLOP/s of W·A, Wᵀ·δ and δ·Aᵀ for the first layer of a configuration; (e) BLAS vs NumPy's. */
+function kernels(c: Config, numpy: Record<string, number> | undefined): void {
   const [n0, n1] = [c.sizes[0], c.sizes[1]], m = c.batch;
   for (const { backend, threads } of BACKENDS) {
     const storage = storageFor(backend, threads);
@@ -156,16 +171,26 @@ function kernels(c: Config): void {
       "Wᵀ·δ": flops / timeIt(() => matmulTN(W, d, back)) / 1e9,
       "δ·Aᵀ": flops / timeIt(() => matmulNT(d, A, dW)) / 1e9,
     };
+    const vsNumpy = numpy && backend === "blas" && threads === 1
+      ? Object.fromEntries(Object.entries(rates).map(([k, v]) => [k, v / numpy[k]]))
+      : undefined;
     report(
       {
         kind: "kernels",
         config: c.name,
         backend: storage.kernels,
+        threads,
         shape: [n1, n0, m],
         gflops: rates,
+        vsNumpySgemm: vsNumpy,
       },
       `kernels ${c.name} ${n1}×${n0}·${n0}×${m} ${storage.kernels.padEnd(28)} ` +
-        Object.entries(rates).map(([k, v]) => `${k} ${v.toFixed(1)}`).join("  ") + " GFLOP/s",
+        Object.entries(rates).map(([k, v]) => `${k} ${v.toFixed(1)}`).join("  ") + " GFLOP/s" +
+        (vsNumpy
+          ? ` = ${
+            Object.values(vsNumpy).map((v) => `${(100 * v).toFixed(0)}%`).join(" ")
+          } of NumPy's cblas_sgemm`
+          : ""),
     );
     storage.close();
   }
@@ -231,54 +256,75 @@ async function epoch(
   return { rate, loss, kernels: network.kernels };
 }
 
-/** The first Python that has torch: the one on PATH, or Debian's (where python3-torch installs). */
-async function pythonWithTorch(): Promise<string | undefined> {
-  for (const python of ["python3", "/usr/bin/python3"]) {
-    const probe = await new Deno.Command(python, { args: ["-c", "import torch"], stderr: "null" })
-      .output()
-      .catch(() => undefined);
-    if (probe?.success) return python;
-  }
+/** The peers' best samples/s per configuration, and NumPy's sgemm GFLOP/s per configuration. */
+interface Peers {
+  best: Record<string, Record<string, number>>;
+  sgemm: Record<string, Record<string, number>>;
 }
 
-async function peers(): Promise<Record<string, number>> {
-  const python = await pythonWithTorch();
-  if (!python) {
+async function peers(): Promise<Peers> {
+  const result: Peers = { best: {}, sgemm: {} };
+  const probe = await new Deno.Command(PYTHON, {
+    args: ["-c", "import torch, numpy, threadpoolctl"],
+    stderr: "null",
+  }).output().catch(() => undefined);
+  if (!probe?.success) {
     report(
-      { kind: "peer", peer: "pytorch", skipped: "python3-torch not installed" },
-      "pytorch: skipped (python3-torch not installed)",
+      { kind: "peer", skipped: `${PYTHON} lacks torch, numpy or threadpoolctl` },
+      `peers: skipped (${PYTHON} lacks python3-torch, python3-numpy or python3-threadpoolctl)`,
     );
-    return {};
+    return result;
   }
-  const { stdout } = await new Deno.Command(python, {
-    args: ["bench/peers/torch_fashion.py", DIR, "1", "2"],
+  const { stdout } = await new Deno.Command(PYTHON, {
+    args: ["bench/peers/python_fashion.py", DIR, "1", "2"],
   }).output();
-  const best: Record<string, number> = {};
   for (const line of new TextDecoder().decode(stdout).trim().split("\n")) {
     const r = JSON.parse(line);
-    best[r.config] = Math.max(best[r.config] ?? 0, r.samplesPerSec);
-    report(
-      { kind: "peer", ...r },
-      `pytorch ${r.version} ${r.config} ${r.threads} thread(s): ${
-        Math.round(r.samplesPerSec)
-      } samples/s`,
-    );
+    if (r.kind === "peer-info") {
+      report(
+        r,
+        `peers: torch ${r.torch} (built with BLAS_INFO=${r.torchBuild}), numpy ${r.numpy}; BLAS ` +
+          r.blas.map((b: Record<string, string>) =>
+            `${b.internal_api} ${b.version} ${b.architecture} kernel (${b.filepath})`
+          ).join(", ") + `; environment ${JSON.stringify(r.environment)}`,
+      );
+    } else if (r.kind === "sgemm") {
+      result.sgemm[r.config] = r.gflops;
+      report(
+        r,
+        `numpy cblas_sgemm ${r.config} 1 thread: ` +
+          Object.entries(r.gflops as Record<string, number>).map(([k, v]) => `${k} ${v.toFixed(1)}`)
+            .join("  ") +
+          " GFLOP/s",
+      );
+    } else {
+      const best = result.best[r.peer] ??= {};
+      best[r.config] = Math.max(best[r.config] ?? 0, r.samplesPerSec);
+      report(
+        r,
+        `${r.peer} ${r.config} ${r.threads} thread(s), BLAS pinned: ${
+          Math.round(r.samplesPerSec)
+        } samples/s`,
+      );
+    }
   }
-  return best;
+  return result;
 }
 
 const cache = await ingestion();
 const subset = quick ? new SampleCache() : cache;
 if (quick) { for (let i = 0; i < 6000; i++) subset.add(cache.get(i)); }
-const torch = await peers();
+const { best, sgemm } = await peers();
 for (const c of CONFIGS) {
-  kernels(c);
+  kernels(c, sgemm[c.name]);
   fullVsPerSample(c, cache);
   for (const backend of BACKENDS) {
     const { rate, loss, kernels } = await epoch(c, backend, {
       batchData: (_, size) => subset.batches(size),
     });
-    const vs = torch[c.name] ? rate / torch[c.name] : undefined;
+    const vs = Object.fromEntries(
+      Object.entries(best).map(([peer, rates]) => [peer, rate / rates[c.name]]),
+    );
     report(
       {
         kind: "epoch",
@@ -287,12 +333,12 @@ for (const c of CONFIGS) {
         samples: subset.length,
         samplesPerSec: rate,
         trainLoss: loss,
-        vsPytorch: vs,
+        vsPeersBest: vs,
       },
       `epoch ${c.name} ${kernels.padEnd(28)} ${Math.round(rate)} samples/s, loss ${
         loss.toFixed(4)
       }` +
-        (vs ? `, ${vs.toFixed(2)}× PyTorch's best` : ""),
+        Object.entries(vs).map(([peer, v]) => `, ${v.toFixed(2)}× ${peer}'s best`).join(""),
     );
   }
 }
@@ -300,12 +346,41 @@ if (await Deno.stat(CSV).then(() => true, () => false)) {
   const b = CONFIGS[1], start = performance.now();
   const { rate } = await epoch(
     b,
-    { backend: "wasm", threads: 2 },
+    { backend: "auto", threads: 1 },
     { data: () => csvSamples(Deno.openSync(CSV).readable, { classes: 10, scale: 1 / 255 }) },
   );
   const seconds = (performance.now() - start) / 1000;
   report(
     { kind: "epoch-from-csv", config: "B", seconds, samplesPerSec: rate },
     `epoch B end to end from CSV: ${seconds.toFixed(2)} s (${Math.round(rate)} samples/s)`,
+  );
+}
+
+/** (f) One epoch through `deno task train` (the launcher, its permissions, the cache): samples/s. */
+async function cli(c: Config, json: boolean): Promise<number> {
+  const args = ["task", "train", "--idx", DIR, "--layers", c.sizes.join(","), "--batch"];
+  args.push(`${c.batch}`, "--lr", `${c.lr}`, "--momentum", "0", "--epochs", "1");
+  if (c.name === "A") args.push("--activation", "sigmoid", "--output", "sigmoid");
+  args.push("--loss", c.loss, ...(json ? ["--json"] : []));
+  const { code, stdout, stderr } = await new Deno.Command("deno", {
+    args,
+    env: { NO_COLOR: "1" },
+  }).output();
+  const text = new TextDecoder().decode(stdout);
+  if (code !== 0) throw new Error(`deno ${args.join(" ")}: ${new TextDecoder().decode(stderr)}`);
+  return json
+    ? JSON.parse(text.split("\n").find((l) => l.startsWith('{"type":"epoch"'))!).samplesPerSec
+    : Number(/(\d+) samples\/s/.exec(text)![1]);
+}
+
+for (const c of CONFIGS) {
+  const [plain, withJson] = [await cli(c, false), await cli(c, true)];
+  const vs = Object.entries(best).map(([peer, rates]) =>
+    `, ${(plain / rates[c.name]).toFixed(2)}× ${peer}'s best`
+  ).join("");
+  report(
+    { kind: "cli", config: c.name, samplesPerSec: plain, withJsonSamplesPerSec: withJson },
+    `cli ${c.name} deno task train --idx … --epochs 1: ${Math.round(plain)} samples/s${vs}; ` +
+      `with --json ${Math.round(withJson)} (${(100 * (1 - withJson / plain)).toFixed(0)}% slower)`,
   );
 }

@@ -11,6 +11,8 @@ import {
   activationNames,
   type ActivationSpec,
   type BackendName,
+  backendNames,
+  backends,
   hiddenActivationNames,
   type LossName,
   lossNames,
@@ -70,7 +72,9 @@ export interface TrainConfig {
   monitor?: Monitor;
   minDelta: number;
   backend: BackendName;
-  /** `"auto"`: two threads where the products are large enough to pay for them. */
+  /** The CBLAS library file for the `blas`/`auto` backends (the launcher grants FFI for it). */
+  blas?: string;
+  /** `"auto"`: what `recommendedThreads` says (one, except for large products on 4+ cores). */
   threads: number | "auto";
   snapshotEvery: number;
   out?: string;
@@ -83,21 +87,13 @@ export interface TrainConfig {
  * The closed sets of names the flags accept, derived from the library's registries so that
  * choices, help and checks cannot drift from what the library implements.
  */
-/** Every backend, in words; `satisfies` makes a new backend name a type error here until listed. */
-const BACKENDS = {
-  auto: "the fastest that loads (default)",
-  wasm: "wasm relaxed SIMD",
-  "wasm-simd": "wasm SIMD",
-  typescript: "plain TypeScript loops",
-} as const satisfies Record<BackendName, string>;
-
 const CHOICES = {
   task: ["classification", "regression"],
   activation: hiddenActivationNames,
   output: activationNames,
   loss: lossNames,
   optimizer: optimizerNames,
-  backend: Object.keys(BACKENDS) as BackendName[],
+  backend: backendNames,
   monitor: ["validationLoss", "validationAccuracy", "trainLoss"],
 } as const;
 
@@ -137,14 +133,16 @@ Data
                          fully each epoch (default 1024)
 Network
   --layers N0,N1,..      layer sizes, input first (default: from the data, one hidden 32)
-  --activation A         hidden layers: ${CHOICES.activation.join(", ")} (default relu)
+  --activation A         hidden layers: ${CHOICES.activation.join(", ")} (default relu);
+                         leaky-relu takes a slope: leaky-relu:0.1
   --output A             output layer: ${CHOICES.output.join(", ")}
                          (default: softmax with cross-entropy, else identity)
   --loss L               ${CHOICES.loss.join(", ")} (default: cross-entropy for
                          classification, quadratic for regression)
-  --backend B            ${Object.entries(BACKENDS).map(([k, v]) => `${k}: ${v}`).join("; ")}
+  --backend B            ${Object.entries(backends).map(([k, v]) => `${k}: ${v}`).join("; ")}
+  --blas PATH            the CBLAS library file (default: Debian's libopenblas0, Accelerate)
   --threads N|auto       threads for the matrix products, at most the cores here; auto
-                         (default) uses two when the products are large enough
+                         (default): one, except for large products on four or more cores
   --seed N               seed of the weights, the shuffle and the split (default 1)
 Training
   --epochs N             epochs (default 20)
@@ -188,6 +186,7 @@ const OPTIONS = {
   output: { type: "string" },
   loss: { type: "string" },
   backend: { type: "string" },
+  blas: { type: "string" },
   threads: { type: "string" },
   seed: { type: "string" },
   epochs: { type: "string" },
@@ -263,6 +262,7 @@ export function parseTrainArgs(argv: string[]): TrainConfig {
     monitor: v.monitor === undefined ? undefined : oneOf("--monitor", v.monitor, CHOICES.monitor),
     minDelta: number("--min-delta", v["min-delta"] ?? "0", 0),
     backend: oneOf("--backend", v.backend ?? "auto", CHOICES.backend),
+    blas: path("--blas", v.blas),
     threads: (v.threads ?? "auto") === "auto" ? "auto" : integer("--threads", v.threads!, 1),
     snapshotEvery: integer("--snapshot-every", v["snapshot-every"] ?? "0", 0),
     out: path("--out", v.out ?? v.resume, true),

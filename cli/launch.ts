@@ -25,6 +25,7 @@
 
 import { isAbsolute, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { defaultBlasPath } from "../mod.ts";
 import { type CommandName, isUrl, PATH_FLAGS, type PathFlag } from "./sources.ts";
 
 const SCRIPTS: Record<CommandName, string> = {
@@ -67,6 +68,8 @@ export interface Grants {
   read: string[];
   write: string[];
   net: string[];
+  /** Native libraries the command may open: the one CBLAS file of the `blas` backend. */
+  ffi: string[];
   args: string[];
 }
 
@@ -86,7 +89,7 @@ export interface Grants {
  * ```
  */
 export function grantsFor(command: CommandName, args: readonly string[], base: string): Grants {
-  const grants: Grants = { read: [], write: [], net: [], args: [...args] };
+  const grants: Grants = { read: [], write: [], net: [], ffi: [], args: [...args] };
   const given = new Map<string, string[]>();
   for (const { spec, value, at, inline } of pathValues(command, args)) {
     given.set(spec.flag, [...given.get(spec.flag) ?? [], value]);
@@ -97,9 +100,18 @@ export function grantsFor(command: CommandName, args: readonly string[], base: s
     const path = checkedPath(spec, value, base);
     grants.args[at] = inline ? `${spec.flag}=${path}` : path;
     const paths = spec.paths(path);
+    if (spec.access === "load") {
+      grants.ffi.push(...paths);
+      continue;
+    }
     grants.read.push(...paths);
     if (spec.access === "write") grants.write.push(...paths);
   }
+  // FFI for the one BLAS file the command will open, named without reading anything: a grant
+  // for a file that is not there is harmless (the command falls back to wasm, silently).
+  const load = PATH_FLAGS[command].find((spec) => spec.access === "load");
+  const blas = load && !given.has(load.flag) ? defaultBlasPath() : undefined;
+  if (blas && !blas.includes(",")) grants.ffi.push(blas);
   for (const { bundled } of PATH_FLAGS[command]) {
     if (bundled && bundled.unless.every((flag) => !given.has(flag))) {
       grants.read.push(resolve(REPO, bundled.path));
@@ -117,6 +129,7 @@ export function grantsFor(command: CommandName, args: readonly string[], base: s
     read: unique(grants.read),
     write: unique(grants.write),
     net: unique(grants.net),
+    ffi: unique(grants.ffi),
   };
 }
 
@@ -138,8 +151,13 @@ export function permissionsFor(
   return permissionFlags(grantsFor(command, args, base));
 }
 
-function permissionFlags({ read, write, net }: Grants): string[] {
-  return [["--allow-read", read], ["--allow-write", write], ["--allow-net", net]]
+function permissionFlags({ read, write, net, ffi }: Grants): string[] {
+  return [
+    ["--allow-read", read],
+    ["--allow-write", write],
+    ["--allow-net", net],
+    ["--allow-ffi", ffi],
+  ]
     .filter(([, list]) => list.length > 0)
     .map(([flag, list]) => `${flag}=${(list as string[]).join(",")}`);
 }

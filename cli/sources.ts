@@ -21,8 +21,11 @@ export interface PathFlag {
   readonly name: string;
   /** A file, a folder, or either. */
   readonly kind: "file" | "folder" | "file or folder";
-  /** `read`: the command only reads it; `write`: it creates or updates it (and reads it back). */
-  readonly access: "read" | "write";
+  /**
+   * `read`: the command only reads it; `write`: it creates or updates it (and reads it back);
+   * `load`: a native library it opens through FFI (granted as FFI for that one file, no read).
+   */
+  readonly access: "read" | "write" | "load";
   /** Whether an `http://` or `https://` URL may stand for the path (fetched, never granted as a path). */
   readonly url: boolean;
   /** The exact paths to grant for a value, given as an absolute, normalised path. */
@@ -90,6 +93,15 @@ export const PATH_FLAGS: Readonly<Record<CommandName, readonly PathFlag[]>> = {
       name: "run folder",
       kind: "folder",
       access: "write",
+      url: false,
+      paths: itself,
+    },
+    // Without the flag, the launcher grants the platform's usual CBLAS file.
+    {
+      flag: "--blas",
+      name: "BLAS library",
+      kind: "file",
+      access: "load",
       url: false,
       paths: itself,
     },

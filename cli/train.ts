@@ -23,6 +23,7 @@ import {
   Network,
   type Optimizer,
   parseSchedule,
+  recommendedThreads,
   type Sample,
   type StepEvent,
   train,
@@ -62,7 +63,9 @@ async function main(argv: string[]): Promise<number> {
   const data = await loadData(config, await csvOptions(config));
   const sizes = checkLayers(config, data);
   await checkHeldOut(data);
-  const wanted = config.threads === "auto" ? autoThreads(sizes, config.batch) : config.threads;
+  const wanted = config.threads === "auto"
+    ? recommendedThreads(sizes, config.batch, config.backend)
+    : config.threads;
   const { threads, note } = capThreads(wanted);
   if (note) console.error(`warning: ${note}`);
   const network = resumed ? resumed.network(config.backend, threads) : new Network({
@@ -70,6 +73,7 @@ async function main(argv: string[]): Promise<number> {
     activations: [...Array(sizes.length - 2).fill(config.activation), config.output],
     seed: config.seed,
     backend: config.backend,
+    blas: config.blas,
     threads,
   });
   try {
@@ -77,15 +81,6 @@ async function main(argv: string[]): Promise<number> {
   } finally {
     network.close();
   }
-}
-
-/**
- * Two threads when a step has at least a few million multiply-adds: below that,
- * handing work to a worker costs about what it saves.
- */
-function autoThreads(sizes: number[], batch: number): number {
-  const work = sizes.slice(1).reduce((sum, n, l) => sum + n * sizes[l] * batch, 0);
-  return navigator.hardwareConcurrency >= 2 && work >= 2_000_000 ? 2 : 1;
 }
 
 /** Everything a run works with, set up before the first step. */

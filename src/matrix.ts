@@ -278,6 +278,8 @@ export function addColumn(z: Matrix, b: Matrix): Matrix {
     throw new RangeError(`addColumn: bias is ${b.rows}×${b.cols}, expected ${z.rows}×1`);
   }
   const { rows, cols, data } = z;
+  const wasm = wasmKernelsOf(data, b.data);
+  if (wasm) return wasm.addColumn(rows, cols, data, b.data), z;
   for (let i = 0; i < rows; i++) {
     const bi = b.data[i];
     for (let j = i * cols, end = j + cols; j < end; j++) data[j] += bi;
@@ -297,6 +299,8 @@ export function addColumn(z: Matrix, b: Matrix): Matrix {
  */
 export function rowSums(m: Matrix, out: Matrix = zerosLike(m, m.rows, 1)): Matrix {
   const { rows, cols, data } = m;
+  const wasm = wasmKernelsOf(data, out.data);
+  if (wasm) return wasm.rowSums(rows, cols, data, out.data), out;
   for (let i = 0; i < rows; i++) {
     let s = 0;
     for (let j = i * cols, end = j + cols; j < end; j++) s += data[j];

@@ -117,8 +117,13 @@ export interface NetworkOptions {
   seed?: number;
   /** Element type; default `"float32"`. */
   dtype?: DType;
-  /** Kernels: `"auto"` (default) takes WebAssembly SIMD where the engine has it, else TypeScript. */
+  /**
+   * Kernels: `"auto"` (default) takes the system BLAS where FFI is granted and
+   * one loads, else WebAssembly SIMD where the engine has it, else TypeScript.
+   */
   backend?: BackendName;
+  /** The CBLAS library file for the `blas` and `auto` backends (default: see `src/kernels/blas.ts`). */
+  blas?: string;
   /**
    * Threads for the matrix products (wasm backends): default 1. With more, worker threads
    * share each large product, and {@linkcode Network.close} must be called when done
@@ -160,7 +165,7 @@ export class Network {
   readonly dtype: DType;
   /** The parameters, layer `1` first. Their `data` may be written (that is how optimizers work). */
   readonly layers: Layer[];
-  /** Which kernels compute: `typescript`, `wasm-simd` or `wasm-relaxed-simd`. */
+  /** Which kernels compute, e.g. `wasm-relaxed-simd` or `blas (OpenBLAS …) + wasm-relaxed-simd element-wise`. */
   readonly kernels: string;
   #storage: Storage;
   #resolved: readonly ResolvedActivation[];
@@ -179,7 +184,7 @@ export class Network {
     this.sizes = [...sizes];
     this.activations = this.#resolved.map((r) => r.text as ActivationSpec);
     this.dtype = dtype;
-    this.#storage = storageFor(options.backend ?? "auto", threads);
+    this.#storage = storageFor(options.backend ?? "auto", threads, options.blas);
     this.kernels = this.#storage.kernels;
     const random = new Random(seed);
     this.layers = this.#resolved.map((r, l) => {

@@ -5,7 +5,16 @@
  */
 
 import assert from "node:assert/strict";
-import { type BackendName, csvSamples, Network, SampleCache, SGD, train } from "../mod.ts";
+import {
+  type BackendName,
+  backendNames,
+  csvSamples,
+  Network,
+  SampleCache,
+  SGD,
+  train,
+} from "../mod.ts";
+import { type Storage, storageFor } from "../src/kernels/backend.ts";
 
 const path = "data/digits_train.csv";
 const data = (await SampleCache.collect(
@@ -80,4 +89,26 @@ Deno.test("plain SGD, one SIMD pass on wasm storage, follows the TypeScript loop
     ...wasm.losses.map((v, i) => Math.abs(v - ts.losses[i]) / Math.abs(ts.losses[i])),
   );
   assert.ok(worst < 1e-5, `largest relative difference ${worst}`);
+});
+
+Deno.test("the backend registry: every name builds its storage, an unknown one is a RangeError naming them", () => {
+  for (const name of backendNames) {
+    let storage: Storage | undefined;
+    try {
+      storage = storageFor(name);
+    } catch (e) {
+      // Only the system BLAS may be missing (no library, or no FFI grant for it).
+      assert.ok(name === "blas" && e instanceof RangeError, `${name}: ${e}`);
+      continue;
+    }
+    assert.equal(storage.alloc(3, "float64").length, 3);
+    if (name !== "auto") {
+      assert.match(storage.kernels, name === "typescript" ? /^typescript$/ : new RegExp(name));
+    }
+    storage.close();
+  }
+  assert.throws(
+    () => storageFor("gpu" as BackendName),
+    (e) => e instanceof RangeError && e.message.includes(backendNames.join(", ")),
+  );
 });

@@ -7,6 +7,7 @@
 
 import assert from "node:assert/strict";
 import { permissionsFor } from "../cli/launch.ts";
+import { defaultBlasPath } from "../mod.ts";
 import { loadNewestCheckpoint } from "../cli/run_files.ts";
 import { csvSamples, Network, SGD, train } from "../mod.ts";
 import { Random } from "../src/random.ts";
@@ -148,16 +149,25 @@ Deno.test("the train command may read only the paths it is given and write only 
     "--epochs",
     "3",
   ]);
+  // FFI names one file: the platform's usual BLAS, or the one --blas names.
+  const ffi = defaultBlasPath() ? [`--allow-ffi=${defaultBlasPath()}`] : [];
   assert.deepEqual(perms, [
     "--allow-read=/tmp/in.csv,/tmp/run",
     "--allow-write=/tmp/run",
+    ...ffi,
   ]);
   // Without a data flag it falls back on the bundled data (in the repository), and may read that alone.
   const repo = new URL("..", import.meta.url).pathname;
   assert.deepEqual(permissionsFor("train", ["--out", "/tmp/run"]), [
     `--allow-read=/tmp/run,${repo}data/digits_train.csv,${repo}data/digits_test.csv`,
     "--allow-write=/tmp/run",
+    ...ffi,
   ]);
+  assert.deepEqual(
+    permissionsFor("train", ["--blas", "/opt/blas.so"]).at(-1),
+    "--allow-ffi=/opt/blas.so",
+  );
+  assert.ok(!permissionsFor("predict", ["--model", "m"]).some((f) => f.startsWith("--allow-ffi")));
   const out = await Deno.makeTempDir();
   try {
     const probe = (path: string) =>

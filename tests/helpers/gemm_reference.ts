@@ -6,7 +6,8 @@
 
 import assert from "node:assert/strict";
 import type { DType, FloatArray } from "../../src/kernels/types.ts";
-import type { Random } from "../../src/random.ts";
+import { Random } from "../../src/random.ts";
+import type { WasmKernels } from "../../src/kernels/wasm/kernels.ts";
 
 /** Backprop's three products: `W·A`, `Wᵀ·δ`, `δ·Aᵀ`. */
 export type Product = "NN" | "TN" | "NT";
@@ -56,4 +57,37 @@ export function assertProduct(
       );
     }
   }
+}
+
+/** `[m, n, k]`: edges around the 6-row, 8- and 4-column tiles, then the network's products. */
+export const shapes: [number, number, number][] = [
+  [1, 1, 1],
+  [1, 1, 7],
+  [2, 3, 0],
+  [5, 3, 2],
+  [7, 9, 5],
+  [6, 8, 4],
+  [11, 13, 17],
+  [13, 12, 3],
+  [3, 5, 4100],
+  [10, 10, 30],
+  [64, 64, 128],
+  [30, 10, 784],
+  [10, 30, 10],
+];
+
+/** One product of `w` on operands from a seeded fill, checked against the loop. */
+export function checkProduct(
+  w: WasmKernels,
+  product: Product,
+  dtype: DType,
+  [m, n, k]: [number, number, number],
+  accumulate: boolean,
+): void {
+  const random = new Random(m * 1_000_003 + n * 1009 + k);
+  const a = w.alloc(m * k, dtype), b = w.alloc(k * n, dtype), c = w.alloc(m * n, dtype);
+  [a, b, c].forEach((x) => fill(x, random));
+  const c0 = Float64Array.from(c);
+  w[`gemm${product}`](m, n, k, a, b, c, accumulate);
+  assertProduct(product, dtype, [m, n, k], accumulate, { a, b, c, c0 });
 }

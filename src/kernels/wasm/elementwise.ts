@@ -7,6 +7,9 @@
  * of doing them in wasm is to keep the data where the products left it; a
  * vector body with a scalar tail is all the speed there is to get. Sigmoid,
  * tanh and softmax need `exp`, which WebAssembly lacks, and stay in TypeScript.
+ * Callers: `addColumn` and `rowSums` in `matrix.ts`, ReLU in `activations.ts`
+ * and the plain SGD step in `optimizers.ts`, each where its operands live in
+ * one wasm memory.
  *
  * Every function is generated from one streaming loop: the vector kind runs
  * while a full vector is left, then the scalar kind finishes the tail.
@@ -102,7 +105,6 @@ function rowSums(p: Precision): Func {
  *
  * - `relu(out, z, len)`: `out = max(z, 0)`, with NaN going to 0 as in TypeScript's `z > 0 ? z : 0`;
  * - `relu_backward(out, z, g, len)`: `out = z > 0 ? g : 0`, ReLU's `g ⊙ σ'(z)`;
- * - `hadamard(out, a, b, len)`: `out = a ⊙ b`;
  * - `axpy(y, y, x, len, alpha)`: `y += alpha·x` (`y` twice: it is read and written);
  * - `add_column(x, bias, rows, cols)` and `row_sums(out, x, rows, cols)` as above.
  *
@@ -122,7 +124,6 @@ export function elementwiseFuncs(p: Precision): Func[] {
   const funcs = [
     map(p, "relu", 1, 0, (c, kind, [z]) => kind.keep(kind.positive(c.get(z).get(z)))),
     map(p, "relu_backward", 2, 0, (c, kind, [z, g]) => kind.keep(kind.positive(c.get(g).get(z)))),
-    map(p, "hadamard", 2, 0, (c, kind, [a, b]) => kind.mul(c.get(a).get(b))),
     map(
       p,
       "axpy",

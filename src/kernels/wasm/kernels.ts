@@ -89,8 +89,6 @@ export interface WasmKernels {
   relu(z: FloatArray, out: FloatArray): void;
   /** `out = z > 0 ? g : 0`, ReLU's `g ⊙ σ'(z)`; `out` may be `g`. */
   reluBackward(z: FloatArray, g: FloatArray, out: FloatArray): void;
-  /** `out = a ⊙ b`; `out` may be `a` or `b`. */
-  hadamard(a: FloatArray, b: FloatArray, out: FloatArray): void;
   /** `y += alpha·x`; SGD's step is `axpy(-lr, grad, param)`. */
   axpy(alpha: number, x: FloatArray, y: FloatArray): void;
   /** `x(i, j) += bias[i]` for the `rows×cols` matrix `x`: the bias added to every sample. */
@@ -165,6 +163,12 @@ export function kernelParts(options: WasmKernelOptions, threads = 1): KernelPart
 export type RunGemm = (job: GemmJob) => void;
 
 /**
+ * What {@linkcode Kernels} hand a checked product to: a {@linkcode RunGemm},
+ * or a system BLAS, which also takes the operands themselves (views at the job's offsets).
+ */
+export type RunProduct = (job: GemmJob, a: FloatArray, b: FloatArray, c: FloatArray) => void;
+
+/**
  * Runs products on the calling thread, with its instance and its scratch.
  *
  * @example
@@ -198,10 +202,10 @@ export class Kernels implements WasmKernels {
   readonly features: WasmFeatures;
   readonly #arena: Arena;
   readonly #exports: KernelExports;
-  readonly #run: RunGemm;
+  readonly #run: RunProduct;
 
   /** Kernels over `parts`, their arena above the scratches. */
-  constructor(parts: KernelParts, run: RunGemm = runOnCaller(parts)) {
+  constructor(parts: KernelParts, run: RunProduct = runOnCaller(parts)) {
     this.#arena = new Arena(parts.memory, parts.scratches.length * SCRATCH_BYTES);
     this.features = parts.features;
     this.#exports = parts.exports;
@@ -244,11 +248,6 @@ export class Kernels implements WasmKernels {
     e.relu_backward(this.#sized(n, out), z.byteOffset, this.#sized(n, g), n);
   }
 
-  hadamard(a: FloatArray, b: FloatArray, out: FloatArray): void {
-    const n = a.length;
-    this.#precision(a, b, out).hadamard(this.#sized(n, out), a.byteOffset, this.#sized(n, b), n);
-  }
-
   axpy(alpha: number, x: FloatArray, y: FloatArray): void {
     const n = x.length, py = this.#sized(n, y);
     this.#precision(x, y).axpy(py, py, x.byteOffset, n, alpha);
@@ -278,24 +277,29 @@ export class Kernels implements WasmKernels {
   ): void {
     this.#check(m, n, k, a, b, c);
     const s = a.BYTES_PER_ELEMENT;
-    this.#run({
-      f64: +(s === 8),
-      m,
-      n,
-      k,
-      pa: a.byteOffset,
-      sai: sai * s,
-      sap: sap * s,
-      pb: b.byteOffset,
-      sbp: sbp * s,
-      sbj: sbj * s,
-      pc: c.byteOffset,
-      ldc: n * s,
-      acc: +accumulate,
-      // Rows of B that are not contiguous are packed into a scratch, which holds
-      // PACK_K steps of p: a longer k then runs in chunks that add up.
-      chunk: sbj === 1 ? k : PACK_K,
-    });
+    this.#run(
+      {
+        f64: +(s === 8),
+        m,
+        n,
+        k,
+        pa: a.byteOffset,
+        sai: sai * s,
+        sap: sap * s,
+        pb: b.byteOffset,
+        sbp: sbp * s,
+        sbj: sbj * s,
+        pc: c.byteOffset,
+        ldc: n * s,
+        acc: +accumulate,
+        // Rows of B that are not contiguous are packed into a scratch, which holds
+        // PACK_K steps of p: a longer k then runs in chunks that add up.
+        chunk: sbj === 1 ? k : PACK_K,
+      },
+      a,
+      b,
+      c,
+    );
   }
 
   /** Checks the operands of a product: sizes, element types, ownership, overlap. */

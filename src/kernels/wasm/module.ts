@@ -41,8 +41,6 @@ export interface PrecisionExports {
   relu(out: number, z: number, len: number): void;
   /** `out = z > 0 ? g : 0`. */
   relu_backward(out: number, z: number, g: number, len: number): void;
-  /** `out = a ⊙ b`. */
-  hadamard(out: number, a: number, b: number, len: number): void;
   /** `out = y + alpha·x`. */
   axpy(out: number, y: number, x: number, len: number, alpha: number): void;
   /** `x(i, j) += bias[i]`. */
@@ -115,7 +113,7 @@ export function exportName(name: string, suffix: keyof KernelExports): string {
 
 /** The exports of one precision, found by their suffix. */
 function exportsOf(all: WebAssembly.Exports, suffix: keyof KernelExports): PrecisionExports {
-  const names = ["gemm", "relu", "relu_backward", "hadamard", "axpy", "add_column", "row_sums"];
+  const names = ["gemm", "relu", "relu_backward", "axpy", "add_column", "row_sums"];
   return Object.fromEntries(
     names.map((name) => [name, all[exportName(name, suffix)]]),
   ) as unknown as PrecisionExports;
