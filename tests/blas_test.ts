@@ -137,9 +137,12 @@ Deno.test({
   },
 });
 
-Deno.test("blas through the CLI: --blas naming no library is one clear error line, exit 1", async () => {
+Deno.test("blas through the CLI: --blas naming no library is one clear usage error, exit 2", async () => {
   const { code, err } = await trainTask("--backend", "blas", "--blas", "/nonexistent/libblas.so");
-  assert.equal(code, 1);
-  assert.match(err, /^error: no CBLAS library loads from \/nonexistent\/libblas.so .*\n$/m);
+  assert.equal(code, 2);
+  assert.match(
+    err,
+    /^error: no CBLAS library loads from \/nonexistent\/libblas.so .*\n\(see --help\)\n$/m,
+  );
   assert.doesNotMatch(err, /\n\s+at /);
 });
