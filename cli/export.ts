@@ -9,10 +9,9 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
-import { DataError, decodeModel } from "../mod.ts";
 import { type OnnxAffine, type OnnxPreprocessing, toOnnx } from "../onnx.ts";
 import { UsageError } from "./args.ts";
+import { loadModel, modelPath, parseFlags, runCommand } from "./command.ts";
 
 const USAGE = `usage: deno task export --model DIR --onnx FILE
 
@@ -29,14 +28,15 @@ interface ModelExtra {
 }
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parse(argv);
+  const { values } = parseFlags(argv, {
+    model: { type: "string" },
+    onnx: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return console.log(USAGE), 0;
   if (!values.model) throw new UsageError("--model is required");
   if (!values.onnx) throw new UsageError("--onnx is required");
-  const path = values.model.endsWith(".safetensors")
-    ? values.model
-    : `${values.model}/model.safetensors`;
-  const { network, extra } = decode(path, await read(path));
+  const { network, extra } = await loadModel<ModelExtra>(modelPath(values.model));
   const bytes = toOnnx(network, {
     preprocessing: preprocessingOf(extra),
     targets: typeof extra.scale === "object" ? extra.scale.targets : undefined,
@@ -54,49 +54,4 @@ function preprocessingOf({ scale }: ModelExtra): OnnxPreprocessing | undefined {
   return typeof scale === "number" && scale !== 1 ? { scale } : undefined;
 }
 
-async function read(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new DataError("no such model file", { source: path });
-    }
-    throw e;
-  }
-}
-
-function decode(path: string, bytes: Uint8Array) {
-  try {
-    const { network, extra } = decodeModel(bytes);
-    return { network, extra: (extra ?? {}) as ModelExtra };
-  } catch (e) {
-    if (e instanceof DataError) throw e;
-    throw new DataError(`not a model file (${(e as Error).message})`, { source: path });
-  }
-}
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        model: { type: "string" },
-        onnx: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0].split(". To specify")[0]);
-  }
-}
-
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    if (e instanceof UsageError) console.error("(see --help)");
-    Deno.exit(e instanceof UsageError ? 2 : 1);
-  }
-}
+if (import.meta.main) await runCommand(main);

@@ -12,20 +12,19 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
 import {
   argmaxColumns,
   batches,
   csvSamples,
   type CsvSamplesOptions,
   DataError,
-  decodeModel,
   type Network,
   toRows,
 } from "../mod.ts";
 import { openBytes, type Scaling, unscaleTargets } from "./data.ts";
 import { UsageError } from "./args.ts";
 import { firstLineOf } from "./first_line.ts";
+import { loadModel, modelPath, parseFlags, runCommand } from "./command.ts";
 
 export const USAGE = `Usage: deno task predict --model DIR|FILE --data FILE [--output FILE]
 
@@ -49,17 +48,19 @@ interface ModelExtra {
 const BATCH = 256;
 
 async function main(argv: string[]): Promise<number> {
-  const { values } = parse(argv);
+  const { values } = parseFlags(argv, {
+    model: { type: "string" },
+    data: { type: "string" },
+    output: { type: "string" },
+    help: { type: "boolean", short: "h" },
+  });
   if (values.help) return console.log(USAGE), 0;
   if (argv.length === 0) return console.error(USAGE), 2;
   if (!values.model) throw new UsageError("--model is required");
   if (!values.data) throw new UsageError("--data is required");
   if (values.output !== undefined) await checkOutput(values.output);
-  const path = values.model.endsWith(".safetensors")
-    ? values.model
-    : `${values.model.replace(/\/+$/, "")}/model.safetensors`;
-  const { network, extra } = readModel(path, await readModelBytes(path));
-  const lines = predict(network, extra as ModelExtra, values.data);
+  const { network, extra } = await loadModel<ModelExtra>(modelPath(values.model));
+  const lines = predict(network, extra, values.data);
   if (values.output) await writeLines(values.output, lines);
   else await lines.pipeThrough(new TextEncoderStream()).pipeTo(Deno.stdout.writable);
   return 0;
@@ -153,50 +154,4 @@ async function writeLines(output: string, lines: ReadableStream<string>): Promis
   await Deno.rename(tmp, output);
 }
 
-/** The model in `bytes`; a bad file is a `DataError` naming it, its cause kept. */
-function readModel(path: string, bytes: Uint8Array): ReturnType<typeof decodeModel> {
-  try {
-    return decodeModel(bytes);
-  } catch (e) {
-    if (!(e instanceof DataError)) throw e;
-    throw new DataError(e.reason, { source: path }, { cause: e });
-  }
-}
-
-async function readModelBytes(path: string): Promise<Uint8Array> {
-  try {
-    return await Deno.readFile(path);
-  } catch (e) {
-    if (e instanceof Deno.errors.NotFound) {
-      throw new DataError("no such model file", { source: path });
-    }
-    throw e;
-  }
-}
-
-function parse(argv: string[]) {
-  try {
-    return parseArgs({
-      args: argv,
-      strict: true,
-      options: {
-        model: { type: "string" },
-        data: { type: "string" },
-        output: { type: "string" },
-        help: { type: "boolean", short: "h" },
-      },
-    });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0].split(". To specify")[0]);
-  }
-}
-
-if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    if (e instanceof UsageError) console.error("(see --help)");
-    Deno.exit(e instanceof UsageError ? 2 : 1);
-  }
-}
+if (import.meta.main) await runCommand(main);

@@ -50,6 +50,15 @@ const DATA: PathFlag = {
   paths: itself,
 };
 
+const MODEL: PathFlag = {
+  flag: "--model",
+  name: "model",
+  kind: "file or folder",
+  access: "read",
+  url: false,
+  paths: itself,
+};
+
 /**
  * The path flags of each command.
  *
@@ -107,14 +116,7 @@ export const PATH_FLAGS: Readonly<Record<CommandName, readonly PathFlag[]>> = {
     },
   ],
   predict: [
-    {
-      flag: "--model",
-      name: "model",
-      kind: "file or folder",
-      access: "read",
-      url: false,
-      paths: itself,
-    },
+    MODEL,
     DATA,
     // Predictions go to a temporary file first, renamed over the target when whole.
     {
@@ -127,14 +129,7 @@ export const PATH_FLAGS: Readonly<Record<CommandName, readonly PathFlag[]>> = {
     },
   ],
   export: [
-    {
-      flag: "--model",
-      name: "model",
-      kind: "file or folder",
-      access: "read",
-      url: false,
-      paths: itself,
-    },
+    MODEL,
     { flag: "--onnx", name: "ONNX file", kind: "file", access: "write", url: false, paths: itself },
   ],
 };
