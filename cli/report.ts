@@ -10,9 +10,35 @@ import type { TrainConfig } from "./args.ts";
 import type { Dataset } from "./data.ts";
 import { ProgressBar } from "./progress.ts";
 
+/**
+ * JSON lines written in blocks: one `console.log` per step cost A (6000 steps an epoch) 34–48%
+ * of its speed. A block goes out at 64 KiB, after 200 ms, and at every epoch and the end, so
+ * a reader still sees the run live.
+ */
+class JsonLines {
+  #text = "";
+  #since = performance.now();
+  readonly #encoder = new TextEncoder();
+
+  write(value: unknown, flush = false): void {
+    this.#text += JSON.stringify(value) + "\n";
+    if (flush || this.#text.length >= 1 << 16 || performance.now() - this.#since > 200) {
+      this.flush();
+    }
+  }
+
+  flush(): void {
+    const bytes = this.#encoder.encode(this.#text);
+    for (let at = 0; at < bytes.length;) at += Deno.stdout.writeSync(bytes.subarray(at));
+    this.#text = "";
+    this.#since = performance.now();
+  }
+}
+
 /** Prints a run for people, or as JSON lines with `--json`. */
 export class Report {
   readonly #bar?: ProgressBar;
+  readonly #json = new JsonLines();
 
   /** `heldOut` names the data evaluated after each epoch: a validation split, or the test file. */
   constructor(
@@ -65,20 +91,20 @@ export class Report {
 
   step(e: StepEvent): void {
     if (this.config.json) {
-      return void console.log(JSON.stringify({ ...e, snapshot: e.snapshot ? true : undefined }));
+      return this.#json.write({ ...e, snapshot: e.snapshot ? true : undefined });
     }
     this.#bar?.step(e);
   }
 
   epoch(e: EpochEvent): void {
-    if (this.config.json) return void console.log(JSON.stringify(e));
+    if (this.config.json) return this.#json.write(e, true);
     this.#bar?.clear();
     console.log(describeEpoch(e, this.config.epochs, this.heldOut === "test" ? "test" : "val"));
   }
 
   /** Why training stopped, on stderr when it is bad news; `signal` is what interrupted it. */
   end(e: EndEvent, signal = "SIGINT"): void {
-    if (this.config.json) return void console.log(JSON.stringify(e));
+    if (this.config.json) return this.#json.write(e, true);
     this.#bar?.clear();
     if (e.reason === "non-finite") console.error(`error: ${e.message}`);
     if (e.reason === "aborted") {
