@@ -25,6 +25,7 @@ import {
   parseSchedule,
   recommendedThreads,
   type Sample,
+  type Schedule,
   type StepEvent,
   train,
   type TrainOptions,
@@ -99,6 +100,7 @@ interface Session {
   r: Run;
   optimizer: Optimizer;
   earlyStopping?: EarlyStopping;
+  schedule: Schedule;
   report: Report;
   files?: RunFiles;
   /** The counters a checkpoint saves, kept up to date by the events. */
@@ -115,21 +117,32 @@ async function run(r: Run): Promise<number> {
     weightDecay: config.weightDecay,
   });
   const earlyStopping = makeEarlyStopping(config, data);
+  const stepsPerEpoch = Math.ceil(data.samples / config.batch);
+  const schedule = parseSchedule(config.schedule, config.lr, config.epochs * stepsPerEpoch);
   if (r.resumed) {
     r.resumed.restoreOptimizer(optimizer);
+    r.resumed.restoreSchedule(schedule);
     if (earlyStopping) r.resumed.restoreEarlyStopping(earlyStopping);
   }
   const start: TrainStart | undefined = r.resumed?.info.progress;
-  const stepsPerEpoch = Math.ceil(data.samples / config.batch);
   const report = new Report(config, stepsPerEpoch, heldOutKind(config));
   report.start(r.sizes, data, r.network.kernels, r.resumed?.path, r.notes);
   const files = config.out ? await RunFiles.open(config.out, start?.step) : undefined;
   const progress: TrainStart = { ...(start ?? { epoch: 0, step: 0, samplesSeen: 0 }) };
   using stop = listenForStopSignals();
-  const session: Session = { r, optimizer, earlyStopping, report, files, progress, stop };
+  const session: Session = {
+    r,
+    optimizer,
+    earlyStopping,
+    schedule,
+    report,
+    files,
+    progress,
+    stop,
+  };
   const started = performance.now();
   let code = 0;
-  for await (const event of train(trainOptions(session, stepsPerEpoch, start))) {
+  for await (const event of train(trainOptions(session, start))) {
     if (event.type === "step") await onStep(session, event);
     else if (event.type === "epoch") await onEpoch(session, event);
     else code = await onEnd(session, event);
@@ -141,7 +154,7 @@ async function run(r: Run): Promise<number> {
   return code;
 }
 
-function trainOptions(s: Session, stepsPerEpoch: number, start?: TrainStart): TrainOptions {
+function trainOptions(s: Session, start?: TrainStart): TrainOptions {
   const { config, data, network } = s.r;
   return {
     network,
@@ -152,7 +165,7 @@ function trainOptions(s: Session, stepsPerEpoch: number, start?: TrainStart): Tr
     batchData: data.batches,
     validation: data.validation,
     shuffle: data.shuffle,
-    schedule: parseSchedule(config.schedule, config.lr, config.epochs * stepsPerEpoch),
+    schedule: s.schedule,
     classification: config.task === "classification",
     epochs: config.epochs,
     batchSize: config.batch,
@@ -203,6 +216,7 @@ function saveCheckpoint(s: Session): Promise<string | undefined> {
       network: s.r.network,
       optimizer: s.optimizer,
       earlyStopping: s.earlyStopping,
+      schedule: s.schedule,
       progress: s.progress,
       seed: s.r.config.seed,
       config: { argv: s.r.argv },

@@ -30,6 +30,7 @@ import {
   networkTensors,
   type Tensor,
 } from "./safetensors.ts";
+import type { Schedule } from "./schedules.ts";
 import type { TrainStart } from "./train.ts";
 
 /** The metadata key that holds a model's architecture (and the caller's extras) as JSON. */
@@ -128,6 +129,8 @@ export interface CheckpointInfo {
   optimizer: Omit<OptimizerState, "tensors">;
   /** Early stopping's counters, when the run uses it (its best parameters are in `best.safetensors`). */
   earlyStopping?: EarlyStoppingState;
+  /** What an adaptive learning-rate schedule has learnt (reduce-on-plateau's counters). */
+  schedule?: Record<string, number>;
   /** The seed every shuffle and split derives from, with `(seed, epoch)`: the run's only randomness after initialisation. */
   seed: number;
   /** The caller's configuration of the run, as JSON. */
@@ -150,6 +153,8 @@ export interface CheckpointParts {
   optimizer: Optimizer;
   /** Early stopping, when used. */
   earlyStopping?: EarlyStopping;
+  /** The learning-rate schedule, saved when it adapts to training (it has `state()`). */
+  schedule?: Schedule;
   /** Where training stands. */
   progress: TrainStart;
   /** The run's seed. */
@@ -193,6 +198,8 @@ export function encodeCheckpoint(parts: CheckpointParts): Record<string, Uint8Ar
     const best = parts.earlyStopping.bestLayers;
     if (best) files["best.safetensors"] = encodeModel(parts.network, {}, best);
   }
+  const schedule = parts.schedule?.state?.();
+  if (schedule) info.schedule = schedule;
   files["checkpoint.json"] = JSON.stringify(info, null, 2);
   return files;
 }
@@ -221,6 +228,7 @@ export function decodeCheckpoint(files: Record<string, Uint8Array>): {
   network: (backend?: BackendName, threads?: number) => Network;
   restoreOptimizer: (optimizer: Optimizer) => void;
   restoreEarlyStopping: (earlyStopping: EarlyStopping) => void;
+  restoreSchedule: (schedule: Schedule) => void;
 } {
   const info = readInfo(files);
   const model = within("model.safetensors", () => readModel(need(files, "model.safetensors")));
@@ -248,6 +256,9 @@ export function decodeCheckpoint(files: Record<string, Uint8Array>): {
     restoreEarlyStopping(earlyStopping) {
       if (!info.earlyStopping) return;
       earlyStopping.loadState(info.earlyStopping, best && build(best).layers);
+    },
+    restoreSchedule(schedule) {
+      if (info.schedule) schedule.loadState?.(info.schedule);
     },
   };
 }
@@ -324,6 +335,12 @@ function readInfo(files: Record<string, Uint8Array>): CheckpointInfo {
     }
     count(es, "earlyStopping.", "bestEpoch");
     count(es, "earlyStopping.", "wait");
+  }
+  if (info.schedule !== undefined) {
+    const entries = Object.entries(field(info.schedule));
+    if (typeof info.schedule !== "object" || !entries.every(([, v]) => Number.isFinite(v))) {
+      throw bad(`schedule is ${excerpt(info.schedule)}, not named numbers`);
+    }
   }
   if (!Number.isSafeInteger(info.seed)) {
     throw bad(`seed is ${excerpt(info.seed)}, not a whole number`);

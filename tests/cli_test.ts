@@ -225,6 +225,31 @@ Deno.test("train CLI: a new run refuses an --out that holds another: --resume it
   assert.equal(await Deno.readTextFile(`${out.path}/log.csv`), before);
 });
 
+Deno.test("train CLI: a reduce-on-plateau run resumed mid-way ends bit for bit as one run", async () => {
+  // threshold=0.9: an epoch must cut the loss by 90% to count, so the rate is cut at every
+  // epoch, and a resume that forgot the schedule's counters would train on at another rate.
+  const flags = ["--schedule", "plateau:factor=0.5:patience=0:threshold=0.9", "--batch", "64"];
+  await using whole = await tempDir();
+  await using parts = await tempDir();
+  const one = await train([...flags, "--epochs", "4", "--out", whole.path]);
+  assert.equal(one.code, 0, one.stderr);
+  const first = await train([...flags, "--epochs", "2", "--out", parts.path]);
+  assert.equal(first.code, 0, first.stderr);
+  const rest = await train(["--resume", parts.path, "--epochs", "4"]);
+  assert.equal(rest.code, 0, rest.stderr);
+  const rates = async (dir: string) =>
+    (await Deno.readTextFile(`${dir}/log.csv`)).trim().split("\n").slice(1).map((l) =>
+      l.split(",")[3]
+    );
+  const rate = await rates(whole.path);
+  assert.ok(new Set(rate).size >= 3, `the rate was cut: ${[...new Set(rate)]}`);
+  assert.deepEqual(await rates(parts.path), rate);
+  assert.deepEqual(
+    await Deno.readFile(`${parts.path}/model.safetensors`),
+    await Deno.readFile(`${whole.path}/model.safetensors`),
+  );
+});
+
 Deno.test("train CLI: --validation-split, --out and --resume, then predict from the model", async () => {
   await using out = await tempDir();
   const first = await train([
