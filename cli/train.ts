@@ -69,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
     : config.threads;
   const { threads, note } = capThreads(wanted);
   if (note) console.error(`warning: ${note}`);
-  const network = resumed ? resumed.network(config.backend, threads) : new Network({
+  const network = resumed ? resumed.network(config.backend, threads, config.blas) : new Network({
     sizes,
     activations: [...Array(sizes.length - 2).fill(config.activation), config.output],
     seed: config.seed,

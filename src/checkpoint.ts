@@ -225,7 +225,7 @@ export function encodeCheckpoint(parts: CheckpointParts): Record<string, Uint8Ar
  */
 export function decodeCheckpoint(files: Record<string, Uint8Array>): {
   info: CheckpointInfo;
-  network: (backend?: BackendName, threads?: number) => Network;
+  network: (backend?: BackendName, threads?: number, blas?: string) => Network;
   restoreOptimizer: (optimizer: Optimizer) => void;
   restoreEarlyStopping: (earlyStopping: EarlyStopping) => void;
   restoreSchedule: (schedule: Schedule) => void;
@@ -242,14 +242,19 @@ export function decodeCheckpoint(files: Record<string, Uint8Array>): {
     "optimizer.safetensors",
     () => optimizerBuffers(need(files, "optimizer.safetensors"), info.network.sizes),
   );
-  const build = (tensors: Record<string, Tensor>, backend?: BackendName, threads?: number) => {
-    const network = new Network({ ...info.network, backend, threads });
+  const build = (
+    tensors: Record<string, Tensor>,
+    backend?: BackendName,
+    threads?: number,
+    blas?: string,
+  ) => {
+    const network = new Network({ ...info.network, backend, threads, blas });
     loadNetworkTensors(network, tensors);
     return network;
   };
   return {
     info,
-    network: (backend, threads) => build(model.tensors, backend, threads),
+    network: (backend, threads, blas) => build(model.tensors, backend, threads, blas),
     restoreOptimizer(optimizer) {
       optimizer.loadState({ ...info.optimizer, tensors: buffers });
     },
