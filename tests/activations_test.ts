@@ -88,7 +88,7 @@ Deno.test("a model file keeps each layer's activation parameters", () => {
 
 Deno.test("gelu: values and derivatives match PyTorch's gelu(approximate='tanh') in float64", () => {
   const z = [-3, -1, -0.5, 0, 0.5, 1, 3];
-  // torch.nn.functional.gelu(z, approximate="tanh") and its autograd derivative, float64 (torch 2.x).
+  // torch.nn.functional.gelu(z, approximate="tanh") and its autograd derivative, float64 (torch 1.13, Debian's python3-torch).
   const torchValues = [
     -0.0036373920817729943,
     -0.15880800939172324,

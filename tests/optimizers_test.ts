@@ -198,7 +198,7 @@ Deno.test("step: gradients for another number of layers are refused", () => {
 });
 
 Deno.test("AdamW matches PyTorch's torch.optim.AdamW (weights decayed, biases not) over three steps", () => {
-  // Reference: /usr/bin/python3 with torch 2.x, float64:
+  // Reference: /usr/bin/python3 with torch 1.13 (Debian's python3-torch), float64:
   //   opt = torch.optim.AdamW([{"params": [W], "weight_decay": 0.1},
   //                            {"params": [b], "weight_decay": 0.0}], lr=0.01)
   //   three opt.step()s with the gradients below.

@@ -98,7 +98,7 @@ Deno.test("parseSchedule: bad text names the problem and lists the forms", () =>
 
 Deno.test("reduce on plateau follows PyTorch's ReduceLROnPlateau epoch by epoch", () => {
   // Reference: torch.optim.lr_scheduler.ReduceLROnPlateau(SGD(lr=0.1), factor=0.5, patience=2,
-  // min_lr=0.02), scheduler.step(loss) per epoch, the rate read after each (torch 2.x). The last
+  // min_lr=0.02), scheduler.step(loss) per epoch, the rate read after each (torch 1.13, Debian's python3-torch). The last
   // loss, 0.49995, is exactly best·(1 − 1e-4): not an improvement, as in PyTorch.
   const losses = [1, 0.9, 0.95, 0.9, 0.91, 0.5, 0.6, 0.7, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 0.49995];
   const torch = [
