@@ -23,6 +23,7 @@ import {
   optimizers,
   parseSchedule,
   resolveActivation,
+  scheduleForms,
 } from "../mod.ts";
 import { BUNDLED_TEST, BUNDLED_TRAIN } from "./sources.ts";
 
@@ -111,7 +112,8 @@ export const USAGE = `Usage: deno task train [flags]
 
 Trains a fully-connected network by full-matrix mini-batch backprop. Defaults follow
 PyTorch and Keras (plain SGD, no momentum); with no data flag it trains on the bundled
-digits with the preset ${BUNDLED_PRESET.join(" ")} (flags given override it).
+digits with SGD and the preset ${BUNDLED_PRESET.join(" ")} (flags given override it;
+another --optimizer takes its own defaults).
 
 Data
   --data FILE            training CSV (default: ${DEFAULT_DATA})
@@ -154,8 +156,8 @@ Training
   --momentum X           SGD momentum in [0, 1) (default 0)
   --nesterov             Nesterov momentum
   --weight-decay X       L2 weight decay (default 0)
-  --schedule S           learning rate per step: constant (default), step:STEPS:GAMMA,
-                         exp:GAMMA[:DECAY_STEPS], cosine[:warmup=STEPS][:min=LR]
+  --schedule S           learning rate per step (default constant), one of
+                         ${scheduleForms.split(", ").join("\n                         ")}
   --patience N           early stopping after N epochs without improvement; the best
                          parameters are restored at the end
   --monitor M            ${CHOICES.monitor.join(", ")} (default: validationLoss

@@ -56,7 +56,8 @@ async function main(argv: string[]): Promise<number> {
   if (resumed) {
     // The saved flags, then today's: later flags win, so `--epochs 30` extends a run.
     argv = [...savedFlags(resumed.argv), ...argv];
-  } else if (!argv.some((a) => /^--(data|idx)(=|$)/.test(a))) {
+  } else if (!argv.some((a) => /^--(data|idx)(=|$)/.test(a)) && config.optimizer === "sgd") {
+    // The preset tunes SGD: another optimizer takes its own defaults (Adam has no momentum).
     argv = [...BUNDLED_PRESET, ...argv];
     notes.push(`preset for the bundled digits: ${BUNDLED_PRESET.join(" ")} (flags override it)`);
   }

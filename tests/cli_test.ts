@@ -46,6 +46,15 @@ Deno.test("train CLI: flags override the preset, and without it the defaults are
   assert.match(other.stdout, /sgd lr 0\.01 momentum 0, /);
 });
 
+Deno.test("train CLI: the bundled preset is SGD's: --optimizer adam or adamw takes its own defaults", async () => {
+  for (const optimizer of ["adam", "adamw"]) {
+    const { code, stdout, stderr } = await train(["--optimizer", optimizer, "--epochs", "1"]);
+    assert.equal(code, 0, stderr);
+    assert.doesNotMatch(stdout, /preset/);
+    assert.match(stdout, new RegExp(`  ${optimizer} lr 0\\.001, `));
+  }
+});
+
 Deno.test("train CLI: a run at chance level after epoch 1 is told so", async () => {
   // The digits with labels that have nothing to do with the pixels (row i gets i·7 mod 10):
   // nothing can be learnt, and one epoch ends at chance.
