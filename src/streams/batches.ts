@@ -84,7 +84,8 @@ function firstColumns(m: Matrix, n: number): Matrix {
 }
 
 /**
- * Lays samples out as columns of two matrices.
+ * Lays samples out as columns of two matrices, one strided column write per sample: the plain
+ * layout, and the reference {@linkcode gatherColumns} is tested against.
  *
  * @example
  * ```ts
@@ -100,4 +101,64 @@ export function toBatch(samples: readonly Sample[]): Batch {
     putColumn(y, j, s.y, "y");
   });
   return { x, y };
+}
+
+/**
+ * Sets column `j` of `out` to row `order[from + j]` of `rows` (rows of `out.rows` values), for
+ * every column. Samples go in tiles of 8, each row of the tile written as 8 adjacent values:
+ * on Fashion's 784 × 64 the copy took 42 µs against 95 µs one column at a time, where the
+ * loop's own cost was the bound; tiles of rows × samples with a loop over both took 80-160 µs.
+ */
+export function gatherColumns(
+  out: Matrix,
+  rows: FloatArray,
+  order: ArrayLike<number>,
+  from: number,
+): void {
+  let j = 0;
+  for (; j + 8 <= out.cols; j += 8) gather8(out, rows, order, from + j, j);
+  for (; j < out.cols; j++) gather1(out, rows, order[from + j] * out.rows, j);
+}
+
+/** Columns `j..j+7` of `out` from rows `order[k..k+7]`, unrolled: 8 offsets stay in registers. */
+function gather8(
+  out: Matrix,
+  rows: FloatArray,
+  order: ArrayLike<number>,
+  k: number,
+  j: number,
+): void {
+  const { rows: n, cols, data } = out;
+  const r0 = order[k] * n, r1 = order[k + 1] * n, r2 = order[k + 2] * n, r3 = order[k + 3] * n;
+  const r4 = order[k + 4] * n, r5 = order[k + 5] * n, r6 = order[k + 6] * n, r7 = order[k + 7] * n;
+  for (let i = 0, o = j; i < n; i++, o += cols) {
+    data[o] = rows[r0 + i], data[o + 1] = rows[r1 + i];
+    data[o + 2] = rows[r2 + i], data[o + 3] = rows[r3 + i];
+    data[o + 4] = rows[r4 + i], data[o + 5] = rows[r5 + i];
+    data[o + 6] = rows[r6 + i], data[o + 7] = rows[r7 + i];
+  }
+}
+
+/** Column `j` of `out` from the row that starts at `r`. */
+function gather1(out: Matrix, rows: FloatArray, r: number, j: number): void {
+  const { rows: n, cols, data } = out;
+  for (let i = 0, o = j; i < n; i++, o += cols) data[o] = rows[r + i];
+}
+
+/**
+ * Sets column `j` of the zeroed `out` to the one-hot vector of class `labels[order[from + j]]`:
+ * one write per column instead of copying `out.rows` values from a shared vector. A class
+ * outside `0..rows-1` leaves its column zero, as the shared vector's out-of-range write did.
+ */
+export function oneHotColumns(
+  out: Matrix,
+  labels: Int32Array,
+  order: ArrayLike<number>,
+  from: number,
+): void {
+  const { rows, cols, data } = out;
+  for (let j = 0; j < cols; j++) {
+    const c = labels[order[from + j]];
+    if (c >= 0 && c < rows) data[c * cols + j] = 1;
+  }
 }

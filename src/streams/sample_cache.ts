@@ -7,7 +7,7 @@
 
 import { Random } from "../random.ts";
 import { SampleRows } from "./_rows.ts";
-import { type Batch, toBatch } from "./batches.ts";
+import type { Batch } from "./batches.ts";
 import type { Sample } from "./sample.ts";
 import { shuffleInPlace } from "./shuffle.ts";
 
@@ -179,26 +179,30 @@ export class SampleCache {
    * The samples as ready mini-batches of `size` (the last one short), in the order
    * {@linkcode SampleCache.shuffled} gives for `seed`, or stored order without one. One pull
    * per batch instead of per sample: for small batches the stream's own cost per sample
-   * would otherwise rival the training step's.
+   * would otherwise rival the training step's. Each batch is new storage, built straight from
+   * the cache's arrays (`SampleRows.batch`).
    */
   batches(size: number, seed?: number): ReadableStream<Batch> {
-    const order = seed === undefined ? undefined : this.#order(seed);
+    const order = seed === undefined ? this.#identity() : this.#order(seed);
     let start = 0;
     return new ReadableStream<Batch>({
       pull: (controller) => {
         if (start >= this.#count) return controller.close();
         const end = Math.min(start + size, this.#count);
-        const samples = [];
-        for (let k = start; k < end; k++) samples.push(this.get(order ? order[k] : k));
-        controller.enqueue(toBatch(samples));
+        controller.enqueue(this.#rows!.batch(order, start, end));
         start = end;
       },
     }, { highWaterMark: 0 });
   }
 
   #order(seed: number): Uint32Array {
-    const order = Uint32Array.from({ length: this.#count }, (_, i) => i);
-    return shuffleInPlace(order, new Random(seed));
+    return shuffleInPlace(this.#identity(), new Random(seed));
+  }
+
+  #identity(): Uint32Array {
+    const order = new Uint32Array(this.#count);
+    for (let i = 0; i < order.length; i++) order[i] = i;
+    return order;
   }
 
   /** A new cache with copies of the samples at `indices`, in that order. */
