@@ -48,6 +48,8 @@ export interface Dataset {
   targets: number;
   /** Class names in one-hot order, for classification. */
   classes?: string[];
+  /** A regression's target column names, from the training file's header (if it has one). */
+  targetNames?: string[];
   /** What was done to the features and targets, computed on the training data. */
   scale: Scaling;
   /** The same in words, e.g. `standardised (mean 0, sd 1, per feature)` or `× 0.0625`. */
@@ -153,7 +155,7 @@ async function fetchBytes(url: string): Promise<ReadableStream<Uint8Array>> {
     response = await fetch(url);
   } catch (e) {
     const why = e instanceof Error ? e.message : String(e);
-    throw Object.assign(new DataError(`cannot fetch it: ${why}`, { source: url }), { cause: e });
+    throw new DataError(`cannot fetch it: ${why}`, { source: url }, { cause: e });
   }
   if (!response.ok || response.body === null) {
     await response.body?.cancel();
@@ -183,16 +185,13 @@ async function gunzipped(bytes: ReadableStream<Uint8Array>): Promise<ReadableStr
   return gzip ? rest.pipeThrough(new DecompressionStream("gzip")) : rest;
 }
 
-/** The CSV parser's options for this run (the classes are found while the data is read). */
-export function csvOptions(config: TrainConfig): Promise<CsvSamplesOptions> {
-  return Promise.resolve({ label: config.label, task: config.task });
-}
-
 /** Reads the training data once and decides how each epoch will get its samples. */
-export async function loadData(config: TrainConfig, csv: CsvSamplesOptions): Promise<Dataset> {
+export async function loadData(config: TrainConfig): Promise<Dataset> {
+  // The CSV parser's options for this run (the classes are found while the data is read).
+  const csv: CsvSamplesOptions = { label: config.label, task: config.task };
   const limit = config.cacheMb * 2 ** 20;
   const pass = config.idx ? await idxPass(config, limit) : await csvPass(config, csv, limit);
-  const { cache, classes } = pass;
+  const { cache, classes, targetNames } = pass;
   const classification = config.task === "classification";
   const split = config.validationSplit > 0 && cache
     ? splitValidation(cache, config.validationSplit, config.seed, { stratify: classification })
@@ -217,6 +216,7 @@ export async function loadData(config: TrainConfig, csv: CsvSamplesOptions): Pro
     features: stats.features,
     targets: classes ? classes.length : stats.targets,
     classes,
+    targetNames: classes ? undefined : targetNames,
     scale: scaling,
     scaling: describe(mode, scaling),
     unscale: { mse: mean(sd.map((s) => s * s)), mae: mean(sd) },
@@ -327,17 +327,21 @@ interface Pass {
   cache?: SampleCache;
   stats: Stats;
   classes?: string[];
+  /** The label columns' header names, where the file has a header. */
+  targetNames?: string[];
 }
 
 async function csvPass(config: TrainConfig, csv: CsvSamplesOptions, limit: number): Promise<Pass> {
   const opened = await openSource(config.data);
   const classification = config.task === "classification";
   let found: { classes: string[]; place: Uint32Array } | undefined;
+  let targetNames: string[] | undefined;
   const samples = csvSamples(await gunzipped(opened.bytes), {
     ...csv,
     source: config.data,
     maxClasses: config.maxClasses,
     onClasses: classification ? (classes, place) => found = { classes, place } : undefined,
+    onHeader: (labels) => targetNames = labels,
   });
   let pass;
   try {
@@ -350,7 +354,7 @@ async function csvPass(config: TrainConfig, csv: CsvSamplesOptions, limit: numbe
     pass.cache?.relabel(found.place, found.classes.length);
     warnIfNotClasses(found.classes.length, pass.stats.count, config);
   }
-  return { ...pass, classes };
+  return { ...pass, classes, targetNames };
 }
 
 async function idxPass(config: TrainConfig, limit: number): Promise<Pass> {
@@ -374,13 +378,13 @@ function labelHint(e: unknown, config: TrainConfig): unknown {
   const where = { source: e.source, line: e.line, column: e.column };
   if (e.reason.includes("the maxClasses limit")) {
     const reason = e.reason.replace("the maxClasses limit", "--max-classes");
-    return Object.assign(new DataError(reason, where), { cause: e });
+    return new DataError(reason, where, { cause: e });
   }
   // Line 1 or 2: the first data row, after a header or not.
   const firstRow = e.line <= 2 && e.column === 1 && e.reason.startsWith("not a number");
   if (!firstRow || config.label !== undefined) return e;
   const hint = "; if column 1 is the label, name it with --label 0 (or its header name)";
-  return Object.assign(new DataError(e.reason + hint, where), { cause: e });
+  return new DataError(e.reason + hint, where, { cause: e });
 }
 
 /** Warns when the label has nearly as many distinct values as there are rows. */

@@ -39,12 +39,11 @@ import {
   USAGE,
   UsageError,
 } from "./args.ts";
-import { csvOptions, type Dataset, loadData } from "./data.ts";
+import { type Dataset, loadData } from "./data.ts";
 import { formatConfusion, Report } from "./report.ts";
 import { loadNewestCheckpoint, RunFiles, savedFlags } from "./run_files.ts";
 import { warnIfStuck } from "./stuck.ts";
 import { listenForStopSignals, SIGNALS } from "./signals.ts";
-import { targetName } from "./first_line.ts";
 
 type Resumed = Awaited<ReturnType<typeof loadNewestCheckpoint>>;
 
@@ -62,7 +61,7 @@ async function main(argv: string[]): Promise<number> {
     notes.push(`preset for the bundled digits: ${BUNDLED_PRESET.join(" ")} (flags override it)`);
   }
   config = parseTrainArgs(argv);
-  const data = await loadData(config, await csvOptions(config));
+  const data = await loadData(config);
   const sizes = checkLayers(config, data);
   await checkHeldOut(data);
   const wanted = config.threads === "auto"
@@ -299,7 +298,7 @@ async function finish(
     scale: data.scale,
     task: config.task,
     label: config.label ?? null,
-    targets: await targetNames(config),
+    targets: data.targetNames,
   };
   await files?.finish(saved ? encodeModel(network, extra) : undefined, { heldOut: kind });
   const summary = {
@@ -320,13 +319,6 @@ async function finish(
       accuracy(test, kind === "test" ? data.validationName : data.testName) +
       (summary.model ? `; model written to ${summary.model}` : ""),
   );
-}
-
-/** A regression's target column names, for the header of its predictions. */
-async function targetNames(config: TrainConfig): Promise<string[] | undefined> {
-  if (config.task !== "regression" || config.idx) return undefined;
-  const name = await targetName(config.data, config.label);
-  return name === undefined ? undefined : [name];
 }
 
 /** An evaluation's figures under the name of its data: `testAccuracy`, `validationLoss`, … */

@@ -95,3 +95,14 @@ Deno.test("predict CLI: a regression's predictions are headed by the target's na
   assert.equal(lines.length, 101);
   assert.ok(lines.slice(1).every((l) => Number.isFinite(Number(l))));
 });
+
+Deno.test("predict CLI: the header names the column train used as the target, not the last", async () => {
+  // `target` is found by its name, first of three columns: the last column is a feature.
+  await using dir = await tempDir();
+  const rows = Array.from({ length: 100 }, (_, i) => `${(i % 7) + 2 * (i % 5)},${i % 7},${i % 5}`);
+  await Deno.writeTextFile(`${dir.path}/houses.csv`, ["Target,rooms,age", ...rows].join("\n"));
+  const out = await model(dir.path, "--data", `${dir.path}/houses.csv`, "--task", "regression");
+  const run = await predict("--model", out, "--data", `${dir.path}/houses.csv`);
+  assert.equal(run.code, 0, run.stderr);
+  assert.equal(run.stdout.split("\n")[0], "Target");
+});

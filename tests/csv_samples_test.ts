@@ -534,3 +534,20 @@ Deno.test("limits: a row longer than maxLineBytes, however it is chunked, names 
     );
   }
 });
+
+Deno.test("csvSamples: onHeader is told the label columns' names, once, only for a header", async () => {
+  const read = async (csv: string, label?: string | number | (string | number)[]) => {
+    const told: string[][] = [];
+    const bytes = new Blob([csv]).stream();
+    const samples = csvSamples(bytes, {
+      task: "regression",
+      label,
+      onHeader: (names) => told.push(names),
+    });
+    await Array.fromAsync(samples);
+    return told;
+  };
+  assert.deepEqual(await read("y,a,b\n1,2,3\n4,5,6\n"), [["y"]]); // found by its name
+  assert.deepEqual(await read("a,b,c\n1,2,3\n", ["c", 0]), [["c", "a"]]); // in `label`'s order
+  assert.deepEqual(await read("1,2,3\n4,5,6\n"), []); // no header, nothing to tell
+});

@@ -59,6 +59,11 @@ export interface CsvSamplesOptions {
    * for each label by first appearance, its index among them.
    */
   onClasses?: (classes: string[], byFirstAppearance: Uint32Array) => void;
+  /**
+   * Called once, when the first row is a header, with the names of the label columns in the
+   * order of `label` (a regression's target names).
+   */
+  onHeader?: (labels: string[]) => void;
   /** The most distinct labels found while reading (without `classes`). Default 1000. */
   maxClasses?: number;
   /** Element type of `x` and `y`. Default `"float32"`. */
@@ -165,7 +170,7 @@ function samplesOf(
       } catch (e) {
         const why = e instanceof Error ? e.message : String(e);
         const reason = `reading failed after line ${parser.line - 1}: ${why}`;
-        throw Object.assign(new DataError(reason, { source }), { cause: e });
+        throw new DataError(reason, { source }, { cause: e });
       }
       if (chunk.done) {
         parser.finish(out);
@@ -264,5 +269,6 @@ function configure(options: CsvSamplesOptions, target: Target): Config {
     pad: code === TAB ? SPACE : TAB,
     target,
     maxLineBytes,
+    onHeader: options.onHeader,
   };
 }

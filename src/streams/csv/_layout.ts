@@ -40,6 +40,8 @@ export interface Config extends Dialect {
   target: Target;
   /** The longest row taken, in bytes. */
   maxLineBytes: number;
+  /** Told the label columns' names when the first row is a header. */
+  onHeader?: (labels: string[]) => void;
 }
 
 /** Column roles: a feature or regression target holds its offset in a sample's slot (>= 0). */
@@ -71,7 +73,7 @@ export class LayoutError extends Error {}
 export function decideLayout(
   cfg: Config,
   first: readonly { text: string; value: number }[],
-): { layout: Layout; header: boolean } {
+): { layout: Layout; header: boolean; labels: number[] } {
   const names = first.map((f) => f.text);
   const { header } = cfg;
   const target = cfg.target;
@@ -87,7 +89,7 @@ export function decideLayout(
   const columns = labelColumns(labels, isHeader ? names : null, names.length);
   const layout = layoutFor(columns, names.length, target);
   if (header === "auto" && !isHeader) isHeader = !fits(layout, first, target);
-  return { layout, header: isHeader };
+  return { layout, header: isHeader, labels: columns };
 }
 
 /** The indices of the label columns, in the order given. */

@@ -185,6 +185,7 @@ export class CsvParser {
       : 0;
     if (classes > 0) this.#oneHot = new OneHot(classes, this.#cfg.dtype);
     if (!decided.header) return start;
+    this.#cfg.onHeader?.(decided.labels.map((column) => row.fields[column].text));
     this.#line += row.lines + 1;
     return row.next;
   }
