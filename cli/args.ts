@@ -5,7 +5,7 @@
  * @module
  */
 
-import { parseArgs } from "node:util";
+import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import {
   type ActivationName,
   activationNames,
@@ -331,22 +331,26 @@ export function capThreads(threads: number): { threads: number; note?: string } 
   };
 }
 
+/**
+ * Parses `argv` by `options`, strictly (no positionals); node:util's message, first sentence
+ * only (it names the flag), becomes a {@linkcode UsageError}.
+ */
+export function parseFlags<T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
+  try {
+    return parseArgs({ args: argv, strict: true, allowPositionals: false, options });
+  } catch (e) {
+    throw new UsageError((e as Error).message.split("\n")[0].split(". To specify")[0], {
+      cause: e,
+    });
+  }
+}
+
 function parse(
   argv: string[],
 ): {
   [K in keyof typeof OPTIONS]?: (typeof OPTIONS)[K]["type"] extends "boolean" ? boolean : string;
 } {
-  try {
-    return parseArgs({
-      args: negativesInline(argv),
-      strict: true,
-      allowPositionals: false,
-      options: OPTIONS,
-    }).values;
-  } catch (e) {
-    // node:util's messages name the flag; keep the first sentence, not its advice.
-    throw new UsageError((e as Error).message.split("\n")[0].split(". To specify")[0]);
-  }
+  return parseFlags(negativesInline(argv), OPTIONS).values;
 }
 
 /**

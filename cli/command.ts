@@ -1,28 +1,13 @@
 /**
- * What the `predict` and `export` commands share: their flags parsed into one-line usage
- * errors, a model file read with its path in every error, and the exit codes (0, 2 for a bad
- * command line, 1 for anything else, one `error:` line each).
+ * What the `predict` and `export` commands share: a model file read with its path in every
+ * error, and the exit codes (0, 2 for a bad command line, 1 for anything else, one `error:`
+ * line each). Their flags are parsed by `parseFlags` in `args.ts`, as train's are.
  *
  * @module
  */
 
-import { parseArgs, type ParseArgsOptionsConfig } from "node:util";
 import { DataError, decodeModel, type Network } from "../mod.ts";
 import { UsageError } from "./args.ts";
-
-/**
- * Parses `argv` by `options`, strictly; node:util's message, first sentence only, becomes a
- * {@linkcode UsageError} naming the flag.
- */
-export function parseFlags<T extends ParseArgsOptionsConfig>(argv: string[], options: T) {
-  try {
-    return parseArgs({ args: argv, strict: true, options });
-  } catch (e) {
-    throw new UsageError((e as Error).message.split("\n")[0].split(". To specify")[0], {
-      cause: e,
-    });
-  }
-}
 
 /** The file a `--model` value names: the model itself, or `model.safetensors` in a run folder. */
 export function modelPath(model: string): string {

@@ -10,8 +10,8 @@
  */
 
 import { type OnnxAffine, type OnnxPreprocessing, toOnnx } from "../onnx.ts";
-import { UsageError } from "./args.ts";
-import { loadModel, modelPath, parseFlags, runCommand } from "./command.ts";
+import { parseFlags, UsageError } from "./args.ts";
+import { loadModel, modelPath, runCommand } from "./command.ts";
 
 const USAGE = `usage: deno task export --model DIR --onnx FILE
 

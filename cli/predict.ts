@@ -22,9 +22,9 @@ import {
   toRows,
 } from "../mod.ts";
 import { openBytes, type Scaling, unscaleTargets } from "./data.ts";
-import { UsageError } from "./args.ts";
+import { parseFlags, UsageError } from "./args.ts";
 import { firstLineOf } from "./first_line.ts";
-import { loadModel, modelPath, parseFlags, runCommand } from "./command.ts";
+import { loadModel, modelPath, runCommand } from "./command.ts";
 
 export const USAGE = `Usage: deno task predict --model DIR|FILE --data FILE [--output FILE]
 
