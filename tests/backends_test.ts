@@ -5,49 +5,12 @@
  */
 
 import assert from "node:assert/strict";
-import {
-  type BackendName,
-  backendNames,
-  csvSamples,
-  Network,
-  SampleCache,
-  SGD,
-  train,
-} from "../mod.ts";
+import { type BackendName, backendNames } from "../mod.ts";
 import { type Storage, storageFor } from "../src/kernels/backend.ts";
+import { digitsEpoch } from "./helpers/digits_epoch.ts";
 
-const path = "data/digits_train.csv";
-const data = (await SampleCache.collect(
-  csvSamples((await Deno.open(path)).readable, { source: path, classes: 10, scale: 1 / 16 }),
-))!;
-
-async function epoch(
-  backend: BackendName,
-  threads = 1,
-  sizes = [64, 48, 32, 10],
-  momentum = 0.9,
-): Promise<{ losses: number[]; params: Uint8Array[] }> {
-  const network = new Network({
-    sizes,
-    activations: ["tanh", "relu", "softmax"],
-    seed: 4,
-    backend,
-    threads,
-  });
-  const losses: number[] = [];
-  const events = train({
-    network,
-    loss: "cross-entropy",
-    optimizer: new SGD({ learningRate: 0.05, momentum }),
-    data: () => data.stream(),
-    batchSize: 24,
-  });
-  for await (const e of events) if (e.type === "step") losses.push(e.loss);
-  const bytes = (a: Float32Array | Float64Array) =>
-    new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
-  network.close();
-  return { losses, params: network.layers.flatMap(({ W, b }) => [bytes(W.data), bytes(b.data)]) };
-}
+const epoch = (backend: BackendName, threads = 1, sizes?: number[], momentum?: number) =>
+  digitsEpoch(backend, { threads, sizes, momentum });
 
 const backends: BackendName[] = ["typescript", "wasm-simd", "wasm"];
 const runs = new Map<BackendName, Awaited<ReturnType<typeof epoch>>>();

@@ -7,10 +7,12 @@
  */
 
 import assert from "node:assert/strict";
-import { csvSamples, Network, SampleCache, SGD, train } from "../mod.ts";
+import { Network } from "../mod.ts";
 import { storageFor } from "../src/kernels/backend.ts";
 import { blasCandidates, blasRunner, defaultBlasPath, loadBlas } from "../src/kernels/blas.ts";
 import { kernelParts, Kernels } from "../src/kernels/wasm/kernels.ts";
+import { task } from "./helpers/cli.ts";
+import { digitsEpoch } from "./helpers/digits_epoch.ts";
 import { checkProduct, networkShapes, shapes } from "./helpers/gemm_reference.ts";
 
 const blas = loadBlas();
@@ -58,37 +60,9 @@ for (const threads of [1, 2]) {
   });
 }
 
-const path = "data/digits_train.csv";
-const data = (await SampleCache.collect(
-  csvSamples((await Deno.open(path)).readable, { source: path, classes: 10, scale: 1 / 16 }),
-))!;
-
-/** One epoch of a 64-256-128-10 net: its loss curve and its final parameters as bytes. */
-async function epoch(
-  backend: "blas" | "typescript",
-  threads = 1,
-): Promise<{ losses: number[]; params: Uint8Array[]; kernels: string }> {
-  using network = new Network({
-    sizes: [64, 256, 128, 10],
-    activations: ["tanh", "relu", "softmax"],
-    seed: 4,
-    backend,
-    threads,
-  });
-  const losses: number[] = [];
-  const events = train({
-    network,
-    loss: "cross-entropy",
-    optimizer: new SGD({ learningRate: 0.05, momentum: 0.9 }),
-    data: () => data.stream(),
-    batchSize: 24,
-  });
-  for await (const e of events) if (e.type === "step") losses.push(e.loss);
-  const bytes = (a: Float32Array | Float64Array) =>
-    new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
-  const params = network.layers.flatMap(({ W, b }) => [bytes(W.data), bytes(b.data)]);
-  return { losses, params, kernels: network.kernels };
-}
+/** One epoch of a 64-256-128-10 net (wide enough for two threads to share its products). */
+const epoch = (backend: "blas" | "typescript", threads = 1) =>
+  digitsEpoch(backend, { sizes: [64, 256, 128, 10], threads });
 
 Deno.test({
   name: "blas: auto picks it, and network.kernels says what runs",
@@ -117,14 +91,10 @@ Deno.test({
   },
 });
 
-/** `deno task train ARGS` from the repository root, through the launcher. */
+/** `deno task train --epochs 1 ARGS` from the repository root, through the launcher. */
 async function trainTask(...args: string[]): Promise<{ code: number; out: string; err: string }> {
-  const { code, stdout, stderr } = await new Deno.Command("deno", {
-    args: ["task", "train", "--epochs", "1", ...args],
-    env: { NO_COLOR: "1" },
-  }).output();
-  const text = new TextDecoder();
-  return { code, out: text.decode(stdout), err: text.decode(stderr) };
+  const { code, stdout, stderr } = await task("train", ["--epochs", "1", ...args]);
+  return { code, out: stdout, err: stderr };
 }
 
 Deno.test({

@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { lines, runTask } from "./helpers/cli_run.ts";
+import { lines, task } from "./helpers/cli.ts";
 
 /** Generous for a loaded 2-core machine; each case takes well under a second here. */
 const LIMIT_MS = 20_000;
@@ -26,7 +26,7 @@ async function tempCsv(parts: [string | Uint8Array, number][]): Promise<string> 
 /** Trains on `data`; asserts one error line matching `message`, exit 1, within the limit. */
 async function failsClearly(data: string, message: RegExp, extra: string[] = []): Promise<string> {
   const out = await Deno.makeTempDir();
-  const ran = await runTask("train", ["--data", data, "--out", out, "--epochs", "1", ...extra]);
+  const ran = await task("train", ["--data", data, "--out", out, "--epochs", "1", ...extra]);
   const errors = lines(ran.stderr);
   assert.equal(ran.code, 1, ran.stderr);
   assert.equal(errors.length, 1, `one line, got:\n${ran.stderr.slice(0, 2000)}`);
@@ -75,7 +75,7 @@ Deno.test("limits: 1200 classes under a raised cap train through a shuffle buffe
   const rows = Array.from({ length: 6000 }, (_, i) => `${i % 13},${(i * 7) % 11},k${i % 1200}\n`);
   const path = await tempCsv([["a,b,label\n", 1], [rows.join(""), 1]]);
   const out = await Deno.makeTempDir();
-  const ran = await runTask("train", [
+  const ran = await task("train", [
     ...["--data", path, "--out", out, "--epochs", "1", "--max-classes", "2000"],
     ...["--cache-mb", "0", "--shuffle-buffer", "4096"],
   ]);

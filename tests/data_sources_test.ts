@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { lines, runTask } from "./helpers/cli_run.ts";
+import { lines, task } from "./helpers/cli.ts";
 
 async function tempDir(): Promise<string> {
   return await Deno.makeTempDir();
@@ -21,9 +21,9 @@ Deno.test("one pass: a FIFO is read once, classes and cache from the same pass",
     await file.write(data);
     file.close();
   });
-  const ran = await runTask("train", [
+  const ran = await task("train", [
     ...["--data", fifo, "--test", "data/digits_test.csv", "--epochs", "2", "--out", `${dir}/run`],
-  ], 30_000);
+  ], { timeoutMs: 30_000 });
   await writing;
   assert.equal(ran.code, 0, ran.stderr);
   assert.match(ran.stdout, /1438 samples/);
@@ -42,20 +42,20 @@ Deno.test("one pass: predict reads a FIFO once, and a regression's FIFO trains",
       file.close();
     });
   };
-  const trained = await runTask("train", ["--epochs", "1", "--out", `${dir}/run`]);
+  const trained = await task("train", ["--epochs", "1", "--out", `${dir}/run`]);
   assert.equal(trained.code, 0, trained.stderr);
   const writing = feed(`${dir}/test.csv`, "data/digits_test.csv");
-  const ran = await runTask("predict", ["--model", `${dir}/run`, "--data", `${dir}/test.csv`]);
+  const ran = await task("predict", ["--model", `${dir}/run`, "--data", `${dir}/test.csv`]);
   await writing;
   assert.equal(ran.code, 0, ran.stderr);
   assert.equal(lines(ran.stdout).length, 1 + 359); // the header, then a line per test row
 
   // A regression names its target from the header at the end: not by opening the FIFO again.
   const regression = feed(`${dir}/diabetes.csv`, "data/diabetes_train.csv");
-  const reg = await runTask("train", [
+  const reg = await task("train", [
     ...["--data", `${dir}/diabetes.csv`, "--task", "regression", "--epochs", "1"],
     ...["--out", `${dir}/reg`],
-  ], 30_000);
+  ], { timeoutMs: 30_000 });
   await regression;
   assert.equal(reg.code, 0, reg.stderr);
   await Deno.remove(dir, { recursive: true });
@@ -70,7 +70,7 @@ Deno.test("one pass: a FIFO that does not fit the cache is a clear error, not a 
     await file.write(data).catch(() => 0); // the reader may stop early: a broken pipe
     file.close();
   });
-  const ran = await runTask("train", ["--data", fifo, "--cache-mb", "0", "--out", `${dir}/run`]);
+  const ran = await task("train", ["--data", fifo, "--cache-mb", "0", "--out", `${dir}/run`]);
   await writing;
   assert.equal(ran.code, 1);
   assert.deepEqual(lines(ran.stderr), [
@@ -81,10 +81,10 @@ Deno.test("one pass: a FIFO that does not fit the cache is a clear error, not a 
 
 Deno.test("paths: a directory and a missing file are named in their errors", async () => {
   const out = await tempDir();
-  const dir = await runTask("train", ["--data", "data/", "--out", out]);
+  const dir = await task("train", ["--data", "data/", "--out", out]);
   assert.equal(dir.code, 1);
   assert.deepEqual(lines(dir.stderr), ["error: data/: is a directory"]);
-  const missing = await runTask("train", ["--data", "/tmp/no-such-file.csv", "--out", out]);
+  const missing = await task("train", ["--data", "/tmp/no-such-file.csv", "--out", out]);
   assert.equal(missing.code, 1);
   assert.deepEqual(lines(missing.stderr), ["error: /tmp/no-such-file.csv: no such file"]);
   await Deno.remove(out, { recursive: true });
@@ -103,12 +103,12 @@ async function wineLabelFirst(dir: string, part: string): Promise<string> {
 Deno.test("label: a column named species (any case) is the label without --label, in train and predict", async () => {
   const dir = await tempDir();
   const [train, test] = [await wineLabelFirst(dir, "train"), await wineLabelFirst(dir, "test")];
-  const ran = await runTask("train", ["--data", train, "--test", test, "--out", `${dir}/run`]);
+  const ran = await task("train", ["--data", train, "--test", test, "--out", `${dir}/run`]);
   assert.equal(ran.code, 0, ran.stderr);
   assert.match(ran.stdout, /^training 13-32-3 /m); // 13 features, 3 classes: the last feature is not the label
   const accuracy = Number(ran.stdout.match(/final .* accuracy ([\d.]+)/)![1]);
   assert.ok(accuracy >= 0.92, `accuracy ${accuracy}`);
-  const predicted = await runTask("predict", ["--model", `${dir}/run`, "--data", test]);
+  const predicted = await task("predict", ["--model", `${dir}/run`, "--data", test]);
   assert.equal(predicted.code, 0, predicted.stderr);
   const rows = lines(predicted.stdout);
   assert.equal(rows[0], "class,p_kind0,p_kind1,p_kind2");
@@ -127,7 +127,7 @@ Deno.test("label: nearly as many distinct labels as rows gives a warning", async
   const dir = await tempDir();
   const rows = Array.from({ length: 60 }, (_, i) => `${i % 5},${i % 3},${(i * 1.37).toFixed(2)}`);
   await Deno.writeTextFile(`${dir}/prices.csv`, `a,b,price\n${rows.join("\n")}\n`);
-  const ran = await runTask("train", [
+  const ran = await task("train", [
     "--data",
     `${dir}/prices.csv`,
     "--epochs",
@@ -146,7 +146,7 @@ Deno.test("label: nearly as many distinct labels as rows gives a warning", async
 Deno.test("label: a non-numeric first column without --label suggests --label", async () => {
   const dir = await tempDir();
   await Deno.writeTextFile(`${dir}/named.csv`, "kind,a,b\ncat,1,2\ndog,3,4\n");
-  const ran = await runTask("train", ["--data", `${dir}/named.csv`, "--out", `${dir}/run`]);
+  const ran = await task("train", ["--data", `${dir}/named.csv`, "--out", `${dir}/run`]);
   assert.equal(ran.code, 1);
   assert.deepEqual(lines(ran.stderr), [
     `error: ${dir}/named.csv:2:1: not a number: "cat"; if column 1 is the label, name it with --label 0 (or its header name)`,

@@ -6,7 +6,7 @@
  */
 
 import assert from "node:assert/strict";
-import { lines, runTask } from "./helpers/cli_run.ts";
+import { lines, task } from "./helpers/cli.ts";
 
 /** scikit-learn's MLPClassifier on the same split, standardised features (mean of 5 seeds). */
 const SKLEARN_ACCURACY = { wine: 1.0, breast_cancer: 0.9526 };
@@ -14,7 +14,7 @@ const SKLEARN_ACCURACY = { wine: 1.0, breast_cancer: 0.9526 };
 const MEAN_PREDICTOR_MSE = 5134.8;
 
 async function summary(args: string[]): Promise<Record<string, number>> {
-  const ran = await runTask("train", [...args, "--json"]);
+  const ran = await task("train", [...args, "--json"]);
   assert.equal(ran.code, 0, ran.stderr);
   return JSON.parse(lines(ran.stdout).at(-1)!);
 }
@@ -61,7 +61,7 @@ Deno.test("tabular: diabetes regression beats the mean predictor well; predict u
   ]);
   assert.ok(result.testMSE < 0.85 * MEAN_PREDICTOR_MSE, `MSE ${result.testMSE}`);
   // predict writes values in the target's units: their MSE is the one the summary reports.
-  const predicted = await runTask("predict", [
+  const predicted = await task("predict", [
     ...["--model", out, "--data", "data/diabetes_test.csv"],
   ]);
   assert.equal(predicted.code, 0, predicted.stderr);

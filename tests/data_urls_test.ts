@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { lines, runTask } from "./helpers/cli_run.ts";
+import { lines, task } from "./helpers/cli.ts";
 
 /** The digits' first 100 kB, what the `drop` server sends before it drops the connection. */
 const HALF = (await Deno.readFile("data/digits_train.csv")).subarray(0, 100_000);
@@ -54,7 +54,7 @@ async function withServer(
 Deno.test("urls: a chunked body trains like the file; --test is a URL too", async () => {
   await withServer("files", async (base) => {
     const out = await Deno.makeTempDir();
-    const ran = await runTask("train", [
+    const ran = await task("train", [
       ...["--data", `${base}/train.csv`, "--test", `${base}/test.csv`, "--out", out],
       ...["--lr", "0.02", "--momentum", "0.9"], // the bundled digits' preset
     ]);
@@ -69,7 +69,7 @@ Deno.test("urls: a chunked body trains like the file; --test is a URL too", asyn
 Deno.test("urls: Content-Encoding gzip is undone; too large to cache, it is fetched each epoch", async () => {
   await withServer("gzip", async (base, requests) => {
     const out = await Deno.makeTempDir();
-    const ran = await runTask("train", [
+    const ran = await task("train", [
       ...["--data", `${base}/train.csv`, "--test", `${base}/test.csv`, "--out", out],
       ...["--cache-mb", "0", "--epochs", "3"],
     ]);
@@ -84,7 +84,7 @@ Deno.test("urls: Content-Encoding gzip is undone; too large to cache, it is fetc
 Deno.test("urls: a connection dropped mid-file names the URL and the line reached", async () => {
   await withServer("drop", async (base) => {
     const out = await Deno.makeTempDir();
-    const ran = await runTask("train", ["--data", `${base}/train.csv`, "--out", out]);
+    const ran = await task("train", ["--data", `${base}/train.csv`, "--out", out]);
     assert.equal(ran.code, 1, ran.stderr);
     const errors = lines(ran.stderr);
     assert.equal(errors.length, 1, ran.stderr);
@@ -100,7 +100,7 @@ Deno.test("urls: a connection dropped mid-file names the URL and the line reache
 Deno.test("urls: a 404 is one line naming the URL", async () => {
   await withServer("files", async (base) => {
     const out = await Deno.makeTempDir();
-    const ran = await runTask("train", ["--data", `${base}/missing.csv`, "--out", out]);
+    const ran = await task("train", ["--data", `${base}/missing.csv`, "--out", out]);
     assert.equal(ran.code, 1);
     assert.deepEqual(lines(ran.stderr), [`error: ${base}/missing.csv: HTTP 404 Not Found`]);
     await Deno.remove(out, { recursive: true });

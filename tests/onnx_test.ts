@@ -6,6 +6,7 @@
  */
 
 import assert from "node:assert/strict";
+import { task } from "./helpers/cli.ts";
 import { csvSamples, decodeModel, fromRows, Network, type Sample } from "../mod.ts";
 import { type OnnxPreprocessing, toOnnx } from "../onnx.ts";
 
@@ -179,18 +180,11 @@ if (!hasOnnx) {
 Deno.test("onnx: deno task export turns a model of deno task train into ONNX, its scale baked in", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const task = (...args: string[]) =>
-      new Deno.Command("deno", {
-        args: ["task", "--quiet", ...args],
-        env: { NO_COLOR: "1" },
-        stdout: "piped",
-        stderr: "piped",
-      }).output();
-    const trained = await task("train", "--epochs", "2", "--out", `${dir}/run`);
-    assert.equal(trained.code, 0, new TextDecoder().decode(trained.stderr));
-    const run = (...args: string[]) => task("export", ...args);
+    const trained = await task("train", ["--epochs", "2", "--out", `${dir}/run`]);
+    assert.equal(trained.code, 0, trained.stderr);
+    const run = (...args: string[]) => task("export", args);
     const done = await run("--model", `${dir}/run`, "--onnx", `${dir}/digits.onnx`);
-    assert.equal(done.code, 0, new TextDecoder().decode(done.stderr));
+    assert.equal(done.code, 0, done.stderr);
     const { network, extra } = decodeModel(await Deno.readFile(`${dir}/run/model.safetensors`));
     // The default for a CSV: per-feature standardisation, stored as offsets and factors.
     const { scale } = extra as { scale: { offset: number[]; factor: number[] } };
@@ -201,11 +195,11 @@ Deno.test("onnx: deno task export turns a model of deno task train into ONNX, it
 
     const usage = await run("--model", dir);
     assert.equal(usage.code, 2);
-    assert.match(new TextDecoder().decode(usage.stderr), /^error: --onnx is required$/m);
+    assert.match(usage.stderr, /^error: --onnx is required$/m);
     const missing = await run("--model", `${dir}/nothing`, "--onnx", `${dir}/x.onnx`);
     assert.equal(missing.code, 1);
     assert.match(
-      new TextDecoder().decode(missing.stderr),
+      missing.stderr,
       /^error: .*nothing\/model\.safetensors: no such model file$/m,
     );
   } finally {

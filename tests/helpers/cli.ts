@@ -5,6 +5,9 @@
 
 import assert from "node:assert/strict";
 
+/** The repository, whose `deno.json` has the tasks. */
+export const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+
 /** What a command left behind. */
 export interface Run {
   code: number;
@@ -12,11 +15,28 @@ export interface Run {
   stderr: string;
 }
 
-/** Starts `deno task name ...args` in its own process group (so a signal can reach all of it). */
-export function spawnTask(name: string, args: readonly string[]): Deno.ChildProcess {
+/** Where and how a command runs. */
+export interface TaskOptions {
+  /** The folder it is started from (the user's folder): the repository by default. */
+  cwd?: string;
+  /** Killed (SIGKILL) after this long. Default 60 s. */
+  timeoutMs?: number;
+}
+
+/**
+ * Starts `deno task name ...args` from `cwd`, in its own process group (so that a signal can
+ * reach all of it, as a terminal's Ctrl-C does).
+ */
+export function spawnTask(
+  name: string,
+  args: readonly string[],
+  { cwd = REPO }: TaskOptions = {},
+): Deno.ChildProcess {
   return new Deno.Command("deno", {
-    args: ["task", "--quiet", name, ...args],
-    env: { NO_COLOR: "1" },
+    args: ["task", "--quiet", `--config=${REPO}/deno.json`, name, ...args],
+    cwd,
+    // `deno task` keeps an INIT_CWD it inherits (as from `deno task test`): set it as a shell would.
+    env: { NO_COLOR: "1", INIT_CWD: cwd },
     stdin: "null",
     stdout: "piped",
     stderr: "piped",
@@ -24,15 +44,27 @@ export function spawnTask(name: string, args: readonly string[]): Deno.ChildProc
   }).spawn();
 }
 
-/** Runs `deno task name ...args` to its end. */
-export async function task(name: string, args: readonly string[]): Promise<Run> {
-  const child = spawnTask(name, args);
+/** Runs `deno task name ...args` to its end (or its time limit); `ms` is how long it took. */
+export async function task(
+  name: string,
+  args: readonly string[],
+  options: TaskOptions = {},
+): Promise<Run & { ms: number }> {
+  const started = performance.now();
+  const child = spawnTask(name, args, options);
+  const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 60_000);
   const [stdout, stderr, { code }] = await Promise.all([
     new Response(child.stdout).text(),
     new Response(child.stderr).text(),
     child.status,
   ]);
-  return { code, stdout, stderr };
+  clearTimeout(timer);
+  return { code, stdout, stderr, ms: performance.now() - started };
+}
+
+/** The lines of `text` that are not empty. */
+export function lines(text: string): string[] {
+  return text.split("\n").filter((line) => line.trim() !== "");
 }
 
 /** One clear line on stderr (besides the pointer to --help): no stack trace from deep inside. */

@@ -3,33 +3,16 @@
  * repository (or another folder), with colour off; the result's stderr and stdout as text.
  */
 
-const REPO = new URL("../..", import.meta.url).pathname.replace(/\/$/, "");
+import { type Run, spawnTask as spawn, task as run } from "./cli.ts";
 
-/** What a finished command left: its exit code and output. */
-export interface TaskResult {
-  code: number;
-  stdout: string;
-  stderr: string;
+/** Starts `deno task <args>` (the command first) from `cwd`, the repository by default. */
+export function spawnTask(args: string[], cwd?: string): Deno.ChildProcess {
+  return spawn(args[0], args.slice(1), { cwd });
 }
 
-/** Starts `deno task <args>` in `cwd` (the repository by default) with stdout and stderr piped. */
-export function spawnTask(args: string[], cwd = REPO): Deno.ChildProcess {
-  return new Deno.Command("deno", {
-    args: ["task", "--quiet", `--config=${REPO}/deno.json`, ...args],
-    cwd,
-    // `deno task` keeps an INIT_CWD it inherits (as from `deno task test`): set it as a fresh shell would.
-    env: { NO_COLOR: "1", INIT_CWD: cwd },
-    stdin: "null",
-    stdout: "piped",
-    stderr: "piped",
-  }).spawn();
-}
-
-/** Runs `deno task <args>` to its end. */
-export async function task(args: string[], cwd = REPO): Promise<TaskResult> {
-  const { code, stdout, stderr } = await spawnTask(args, cwd).output();
-  const text = new TextDecoder();
-  return { code, stdout: text.decode(stdout), stderr: text.decode(stderr) };
+/** Runs `deno task <args>` (the command first) from `cwd` to its end. */
+export function task(args: string[], cwd?: string): Promise<Run> {
+  return run(args[0], args.slice(1), { cwd });
 }
 
 /** Asserts-friendly: the stderr of a refusal is one `error:` line (and the `(see --help)` hint), never a trace. */
@@ -51,4 +34,4 @@ export async function trainRun(out: string, ...flags: string[]): Promise<void> {
   if (result.code !== 0) throw new Error(`training failed: ${result.stderr}`);
 }
 
-export { REPO };
+export { REPO } from "./cli.ts";
