@@ -17,6 +17,7 @@ import {
   fill,
   networkShapes,
   type Product,
+  seededOperands,
   strides,
 } from "./helpers/gemm_reference.ts";
 
@@ -38,8 +39,13 @@ const edgeShapes: [number, number, number][] = [
   [64, 64, 128],
 ];
 
+/** A plain typed array of `length` elements (the TypeScript kernel needs no wasm memory). */
+function plain(length: number, dtype: DType): FloatArray {
+  return dtype === "float64" ? new Float64Array(length) : new Float32Array(length);
+}
+
 function filled(length: number, dtype: DType, random: Random): FloatArray {
-  return fill(dtype === "float64" ? new Float64Array(length) : new Float32Array(length), random);
+  return fill(plain(length, dtype), random);
 }
 
 function checkProduct(
@@ -48,9 +54,7 @@ function checkProduct(
   [m, n, k]: [number, number, number],
   accumulate: boolean,
 ): void {
-  const random = new Random(m * 1_000_003 + n * 1009 + k);
-  const a = filled(m * k, dtype, random), b = filled(k * n, dtype, random);
-  const c = filled(m * n, dtype, random), c0 = Float64Array.from(c);
+  const { a, b, c, c0 } = seededOperands(plain, dtype, [m, n, k]);
   const [sai, sap, sbp, sbj] = strides(product, m, n, k);
   gemmStrided(m, n, k, a, sai, sap, b, sbp, sbj, c, accumulate);
   assertProduct(product, dtype, [m, n, k], accumulate, { a, b, c, c0 });

@@ -76,6 +76,21 @@ export const shapes: [number, number, number][] = [
   [10, 30, 10],
 ];
 
+/**
+ * `A` (`m·k`), `B` (`k·n`) and `C` (`m·n`) from `alloc`, filled from a generator seeded by the
+ * shape, and `C`'s starting values in float64.
+ */
+export function seededOperands(
+  alloc: (length: number, dtype: DType) => FloatArray,
+  dtype: DType,
+  [m, n, k]: [number, number, number],
+): { a: FloatArray; b: FloatArray; c: FloatArray; c0: Float64Array } {
+  const random = new Random(m * 1_000_003 + n * 1009 + k);
+  const a = fill(alloc(m * k, dtype), random), b = fill(alloc(k * n, dtype), random);
+  const c = fill(alloc(m * n, dtype), random);
+  return { a, b, c, c0: Float64Array.from(c) };
+}
+
 /** One product of `w` on operands from a seeded fill, checked against the loop. */
 export function checkProduct(
   w: WasmKernels,
@@ -84,10 +99,7 @@ export function checkProduct(
   [m, n, k]: [number, number, number],
   accumulate: boolean,
 ): void {
-  const random = new Random(m * 1_000_003 + n * 1009 + k);
-  const a = w.alloc(m * k, dtype), b = w.alloc(k * n, dtype), c = w.alloc(m * n, dtype);
-  [a, b, c].forEach((x) => fill(x, random));
-  const c0 = Float64Array.from(c);
+  const { a, b, c, c0 } = seededOperands((n, d) => w.alloc(n, d), dtype, [m, n, k]);
   w[`gemm${product}`](m, n, k, a, b, c, accumulate);
   assertProduct(product, dtype, [m, n, k], accumulate, { a, b, c, c0 });
 }
