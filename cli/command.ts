@@ -1,6 +1,6 @@
 /**
- * What the `predict` and `export` commands share: a model file read with its path in every
- * error, and the exit codes (0, 2 for a bad command line, 1 for anything else, one `error:`
+ * What the commands share: a model file read with its path in every error (predict, export),
+ * and the exit codes (0, 2 for a bad command line, 1 for anything else, one `error:`
  * line each). Their flags are parsed by `parseFlags` in `args.ts`, as train's are.
  *
  * @module
@@ -39,13 +39,19 @@ export async function loadModel<Extra = Record<string, unknown>>(
   }
 }
 
-/** Runs a command's `main` and exits with its code, or with one `error:` line and 2 or 1. */
-export async function runCommand(main: (argv: string[]) => Promise<number>): Promise<never> {
+/**
+ * Runs a command's `main` and exits with its code, or with one `error:` line and 2 for a bad
+ * command line (a {@linkcode UsageError}, or what `isUsage` also counts as one), else 1.
+ */
+export async function runCommand(
+  main: (argv: string[]) => Promise<number>,
+  isUsage: (e: unknown) => boolean = (e) => e instanceof UsageError,
+): Promise<never> {
   try {
     Deno.exit(await main(Deno.args));
   } catch (e) {
     console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    if (e instanceof UsageError) console.error("(see --help)");
-    Deno.exit(e instanceof UsageError ? 2 : 1);
+    if (isUsage(e)) console.error("(see --help)");
+    Deno.exit(isUsage(e) ? 2 : 1);
   }
 }

@@ -39,6 +39,7 @@ import {
   USAGE,
   UsageError,
 } from "./args.ts";
+import { runCommand } from "./command.ts";
 import { type Dataset, loadData } from "./data.ts";
 import { formatConfusion, Report } from "./report.ts";
 import { loadNewestCheckpoint, RunFiles, savedFlags } from "./run_files.ts";
@@ -360,15 +361,6 @@ function checkLayers(config: TrainConfig, data: Dataset): number[] {
 }
 
 if (import.meta.main) {
-  try {
-    Deno.exit(await main(Deno.args));
-  } catch (e) {
-    // A RangeError from the library is a bad argument (a pairing it refuses): the flags' fault.
-    if (e instanceof UsageError || e instanceof RangeError) {
-      console.error(`error: ${e.message}\n(see --help)`);
-      Deno.exit(2);
-    }
-    console.error(`error: ${e instanceof Error ? e.message : String(e)}`);
-    Deno.exit(1);
-  }
+  // A RangeError from the library is a bad argument (a pairing it refuses): the flags' fault.
+  await runCommand(main, (e) => e instanceof UsageError || e instanceof RangeError);
 }
