@@ -60,15 +60,16 @@ const BLOCK_COLS = 2;
  *
  * @example `W·A`, `Wᵀ·A` and `W·Aᵀ` on row-major storage
  * ```ts
+ * import assert from "node:assert/strict";
  * import { gemmStrided } from "./ts_gemm.ts";
  * const w = new Float64Array([1, 2, 3, 4]); // [[1, 2], [3, 4]]
  * const c = new Float64Array(4);
  * gemmStrided(2, 2, 2, w, 2, 1, w, 2, 1, c, false); // W·W
- * console.assert(c.join() === "7,10,15,22");
+ * assert.deepEqual([...c], [7, 10, 15, 22]);
  * gemmStrided(2, 2, 2, w, 1, 2, w, 2, 1, c, false); // Wᵀ·W
- * console.assert(c.join() === "10,14,14,20");
+ * assert.deepEqual([...c], [10, 14, 14, 20]);
  * gemmStrided(2, 2, 2, w, 2, 1, w, 1, 2, c, true); // += W·Wᵀ
- * console.assert(c.join() === "15,25,25,45");
+ * assert.deepEqual([...c], [15, 25, 25, 45]);
  * ```
  */
 export function gemmStrided(

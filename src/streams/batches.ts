@@ -12,9 +12,10 @@ import type { Sample } from "./sample.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { type Batch, fromRows } from "@fullmatrix/backprop";
  * const b: Batch = { x: fromRows([[1, 2]]), y: fromRows([[0, 1]]) }; // two samples
- * console.assert(b.x.cols === 2);
+ * assert.equal(b.x.cols, 2);
  * ```
  */
 export interface Batch {
@@ -31,10 +32,12 @@ export interface Batch {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { batches, type Sample } from "@fullmatrix/backprop";
  * const samples: Sample[] = [0, 1, 2].map((v) => ({ x: new Float32Array([v]), y: new Float32Array([1]) }));
  * const out = await Array.fromAsync(ReadableStream.from(samples).pipeThrough(batches(2)));
- * console.assert(out.length === 2 && out[1].x.cols === 1);
+ * assert.equal(out.length, 2);
+ * assert.equal(out[1].x.cols, 1);
  * ```
  */
 export function batches(size: number): TransformStream<Sample, Batch> {
@@ -89,9 +92,11 @@ function firstColumns(m: Matrix, n: number): Matrix {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { toBatch } from "./batches.ts";
  * const b = toBatch([{ x: new Float32Array([1, 2]), y: new Float32Array([3]) }]);
- * console.assert(b.x.rows === 2 && b.x.cols === 1);
+ * assert.equal(b.x.rows, 2);
+ * assert.equal(b.x.cols, 1);
  * ```
  */
 export function toBatch(samples: readonly Sample[]): Batch {

@@ -43,6 +43,7 @@ export interface IdxSamplesOptions {
  *
  * @example Two tiny IDX files built in memory
  * ```ts
+ * import assert from "node:assert/strict";
  * import { idxSamples } from "@fullmatrix/backprop";
  *
  * // Two 1×2 images, [0, 255] labelled 1 and [51, 0] labelled 0.
@@ -51,7 +52,9 @@ export interface IdxSamplesOptions {
  * const samples = await Array.fromAsync(
  *   idxSamples(ReadableStream.from([images]), ReadableStream.from([labels]), { classes: 2 }),
  * );
- * console.assert(samples[0].x[1] === 1 && samples[0].y[1] === 1 && samples[1].y[0] === 1);
+ * assert.equal(samples[0].x[1], 1);
+ * assert.equal(samples[0].y[1], 1);
+ * assert.equal(samples[1].y[0], 1);
  * ```
  *
  * @example Fashion-MNIST, gzipped as it is published

@@ -13,9 +13,10 @@ import type { FloatArray } from "../kernels/types.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import type { Sample } from "@fullmatrix/backprop";
  * const s: Sample = { x: new Float32Array([0.5, 1]), y: new Float32Array([0, 1]) };
- * console.assert(s.y[1] === 1);
+ * assert.equal(s.y[1], 1);
  * ```
  */
 export interface Sample {

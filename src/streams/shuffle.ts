@@ -25,8 +25,10 @@ import type { Sample } from "./sample.ts";
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { epochSeed } from "@fullmatrix/backprop";
- * console.assert(epochSeed(7, 1) === epochSeed(7, 1) && epochSeed(7, 1) !== epochSeed(7, 2));
+ * assert.equal(epochSeed(7, 1), epochSeed(7, 1));
+ * assert.notEqual(epochSeed(7, 1), epochSeed(7, 2));
  * ```
  */
 export function epochSeed(seed: number, epoch: number): number {
@@ -40,10 +42,11 @@ export function epochSeed(seed: number, epoch: number): number {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Random } from "../random.ts";
  * import { shuffleInPlace } from "./shuffle.ts";
  * const order = shuffleInPlace([0, 1, 2, 3], new Random(1));
- * console.assert(order.length === 4 && new Set(order).size === 4);
+ * assert.deepEqual([...order].sort(), [0, 1, 2, 3]);
  * ```
  */
 export function shuffleInPlace<T extends { length: number; [i: number]: unknown }>(
@@ -67,13 +70,14 @@ export function shuffleInPlace<T extends { length: number; [i: number]: unknown 
  *
  * @example Shuffle each epoch differently, reproducibly
  * ```ts
+ * import assert from "node:assert/strict";
  * import { epochSeed, type Sample, shuffleBuffer } from "@fullmatrix/backprop";
  * const samples: Sample[] = [0, 1, 2, 3, 4].map((v) => ({ x: new Float32Array([v]), y: new Float32Array([1]) }));
  * const epoch = 3;
  * const out = await Array.fromAsync(
  *   ReadableStream.from(samples).pipeThrough(shuffleBuffer(2, epochSeed(42, epoch))),
  * );
- * console.assert(out.map((s) => s.x[0]).sort().join() === "0,1,2,3,4");
+ * assert.deepEqual(out.map((s) => s.x[0]).sort(), [0, 1, 2, 3, 4]);
  * ```
  */
 export function shuffleBuffer(bufferSize: number, seed: number): TransformStream<Sample, Sample> {

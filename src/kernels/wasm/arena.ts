@@ -30,8 +30,9 @@ const PAGE = 65536;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { isShared } from "./arena.ts";
- * console.assert(!isShared(new WebAssembly.Memory({ initial: 1 })));
+ * assert.equal(isShared(new WebAssembly.Memory({ initial: 1 })), false);
  * ```
  */
 export function isShared(memory: WebAssembly.Memory): boolean {
@@ -43,10 +44,12 @@ export function isShared(memory: WebAssembly.Memory): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Arena } from "./arena.ts";
  * const arena = new Arena(new WebAssembly.Memory({ initial: 1 }), 1024);
  * const x = arena.alloc(3, "float32");
- * console.assert(x.byteOffset === 1024 && arena.owns(x));
+ * assert.equal(x.byteOffset, 1024);
+ * assert.ok(arena.owns(x));
  * ```
  */
 export class Arena {

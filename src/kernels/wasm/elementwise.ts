@@ -112,11 +112,12 @@ function rowSums(p: Precision): Func {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeModule } from "./encoder.ts";
  * import { elementwiseFuncs } from "./elementwise.ts";
  * import { precision } from "./precision.ts";
  * const bytes = encodeModule(elementwiseFuncs(precision("float64", false)), false);
- * console.assert(WebAssembly.validate(bytes));
+ * assert.ok(WebAssembly.validate(bytes));
  * ```
  */
 export function elementwiseFuncs(p: Precision): Func[] {

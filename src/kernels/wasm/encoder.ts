@@ -22,8 +22,9 @@ export type ValType = (typeof ValType)[keyof typeof ValType];
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { i32s, ValType } from "./encoder.ts";
- * console.assert(i32s(2).every((t) => t === ValType.i32));
+ * assert.deepEqual(i32s(2), [ValType.i32, ValType.i32]);
  * ```
  */
 export function i32s(count: number): ValType[] {
@@ -49,8 +50,9 @@ const SIMD_PREFIX = 0xfd;
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { unsignedLeb } from "./encoder.ts";
- * console.assert(unsignedLeb(624485).join() === [0xe5, 0x8e, 0x26].join());
+ * assert.deepEqual(unsignedLeb(624485), [0xe5, 0x8e, 0x26]);
  * ```
  */
 export function unsignedLeb(n: number): number[] {
@@ -69,8 +71,9 @@ export function unsignedLeb(n: number): number[] {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { signedLeb } from "./encoder.ts";
- * console.assert(signedLeb(-123456).join() === [0xc0, 0xbb, 0x78].join());
+ * assert.deepEqual(signedLeb(-123456), [0xc0, 0xbb, 0x78]);
  * ```
  */
 export function signedLeb(n: number): number[] {
@@ -108,9 +111,10 @@ function name(text: string): number[] {
  *
  * @example Adds its two parameters
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Code, I32, ValType } from "./encoder.ts";
  * const code = new Code([ValType.i32, ValType.i32]).get(0).get(1).op(I32.add);
- * console.assert(code.encode().length > 0);
+ * assert.ok(code.encode().length > 0);
  * ```
  */
 export class Code {
@@ -254,9 +258,10 @@ export interface Func {
  *
  * @example A module with one empty function
  * ```ts
+ * import assert from "node:assert/strict";
  * import { Code, encodeModule } from "./encoder.ts";
  * const bytes = encodeModule([{ name: "f", params: [], code: new Code([]) }], false);
- * console.assert(WebAssembly.validate(bytes));
+ * assert.ok(WebAssembly.validate(bytes));
  * ```
  */
 export function encodeModule(funcs: readonly Func[], shared: boolean): Uint8Array<ArrayBuffer> {

@@ -26,8 +26,9 @@ function accepts(body: (c: Code) => Code): boolean {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { detectFeatures } from "./features.ts";
- * console.assert(["relaxed-simd", "simd", undefined].includes(detectFeatures()));
+ * assert.ok(["relaxed-simd", "simd", undefined].includes(detectFeatures()));
  * ```
  */
 export function detectFeatures(): WasmFeatures | undefined {

@@ -164,11 +164,12 @@ function driver(p: Precision, widths: readonly Width[], packIndex: number): Code
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { encodeModule } from "./encoder.ts";
  * import { gemmFuncs } from "./gemm.ts";
  * import { precision } from "./precision.ts";
  * const bytes = encodeModule(gemmFuncs(precision("float32", false), 0), false);
- * console.assert(WebAssembly.validate(bytes));
+ * assert.ok(WebAssembly.validate(bytes));
  * ```
  */
 export function gemmFuncs(p: Precision, base: number): Func[] {

@@ -102,13 +102,14 @@ export interface WasmKernels {
  *
  * @example Forward product of a 2×3 layer on a batch of one
  * ```ts
+ * import assert from "node:assert/strict";
  * import { createWasmKernels } from "./kernels.ts";
  * const wasm = createWasmKernels();
  * if (wasm) {
  *   const w = wasm.alloc(6, "float32"), x = wasm.alloc(3, "float32"), z = wasm.alloc(2, "float32");
  *   w.set([1, 2, 3, 4, 5, 6]), x.set([1, 1, 1]);
  *   wasm.gemmNN(2, 1, 3, w, x, z);
- *   console.assert(z[0] === 6 && z[1] === 15);
+ *   assert.deepEqual([...z], [6, 15]);
  * }
  * ```
  */
@@ -135,9 +136,10 @@ export interface KernelParts {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kernelParts } from "./kernels.ts";
  * const parts = kernelParts({ shared: true }, 2);
- * console.assert(parts === undefined || parts.scratches.length === 2);
+ * if (parts) assert.equal(parts.scratches.length, 2);
  * ```
  */
 export function kernelParts(options: WasmKernelOptions, threads = 1): KernelParts | undefined {
@@ -173,9 +175,10 @@ export type RunProduct = (job: GemmJob, a: FloatArray, b: FloatArray, c: FloatAr
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kernelParts, runOnCaller } from "./kernels.ts";
  * const parts = kernelParts({});
- * if (parts) console.assert(typeof runOnCaller(parts) === "function");
+ * if (parts) assert.equal(typeof runOnCaller(parts), "function");
  * ```
  */
 export function runOnCaller(parts: KernelParts): RunGemm {

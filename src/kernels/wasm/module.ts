@@ -62,8 +62,9 @@ export interface KernelExports {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kernelModuleBytes } from "./module.ts";
- * console.assert(WebAssembly.validate(kernelModuleBytes(false, false)));
+ * assert.ok(WebAssembly.validate(kernelModuleBytes(false, false)));
  * ```
  */
 export function kernelModuleBytes(relaxed: boolean, shared: boolean): Uint8Array<ArrayBuffer> {
@@ -85,8 +86,9 @@ const modules = new Map<string, WebAssembly.Module>();
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { kernelModule } from "./module.ts";
- * console.assert(kernelModule(false, true) === kernelModule(false, true));
+ * assert.equal(kernelModule(false, true), kernelModule(false, true));
  * ```
  */
 export function kernelModule(relaxed: boolean, shared: boolean): WebAssembly.Module {
@@ -103,8 +105,9 @@ export function kernelModule(relaxed: boolean, shared: boolean): WebAssembly.Mod
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { exportName } from "./module.ts";
- * console.assert(exportName("gemm", "f64") === "gemm_f64");
+ * assert.equal(exportName("gemm", "f64"), "gemm_f64");
  * ```
  */
 export function exportName(name: string, suffix: keyof KernelExports): string {
@@ -124,9 +127,10 @@ function exportsOf(all: WebAssembly.Exports, suffix: keyof KernelExports): Preci
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { instantiateKernels } from "./module.ts";
  * const kernels = instantiateKernels(new WebAssembly.Memory({ initial: 1 }), false);
- * console.assert(typeof kernels.f64.gemm === "function");
+ * assert.equal(typeof kernels.f64.gemm, "function");
  * ```
  */
 export function instantiateKernels(memory: WebAssembly.Memory, relaxed: boolean): KernelExports {

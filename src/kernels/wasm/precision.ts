@@ -181,9 +181,11 @@ function vectorKind(o: Opcodes, relaxed: boolean): Kind {
  *
  * @example
  * ```ts
+ * import assert from "node:assert/strict";
  * import { precision } from "./precision.ts";
  * const p = precision("float64", false);
- * console.assert(p.vector.width === 2 && p.scalar.width === 1);
+ * assert.equal(p.vector.width, 2);
+ * assert.equal(p.scalar.width, 1);
  * ```
  */
 export function precision(dtype: DType, relaxed: boolean): Precision {
