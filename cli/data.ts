@@ -27,6 +27,7 @@ import {
 } from "../mod.ts";
 import { type TrainConfig, UsageError } from "./args.ts";
 import { isUrl } from "./sources.ts";
+import { type Needs, needsOf, type Stats, statsOf, StatsSum } from "./stats.ts";
 
 /** A per-element map `v' = (v − offset[i]) · factor[i]`. */
 export interface Affine {
@@ -190,7 +191,11 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
   // The CSV parser's options for this run (the classes are found while the data is read).
   const csv: CsvSamplesOptions = { label: config.label, task: config.task };
   const limit = config.cacheMb * 2 ** 20;
-  const pass = config.idx ? await idxPass(config, limit) : await csvPass(config, csv, limit);
+  const mode = config.scale ?? (config.idx ? "auto" : "standard");
+  const needs = needsOf(mode);
+  const pass = config.idx
+    ? await idxPass(config, limit, needs)
+    : await csvPass(config, csv, limit, needs);
   const { cache, classes, targetNames } = pass;
   const classification = config.task === "classification";
   const split = config.validationSplit > 0 && cache
@@ -202,8 +207,7 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
     );
   }
   // Statistics of what is trained on: the validation part must not leak into the scaling.
-  const stats = split ? statsOf(split.train) : pass.stats;
-  const mode = config.scale ?? (config.idx ? "auto" : "standard");
+  const stats = split ? statsOf(split.train, needs) : pass.stats;
   const scaling = scalingOf(mode, stats, config.task === "regression");
   const features = typeof scaling === "number" ? uniform(scaling, stats.features) : scaling;
   for (const part of split ? [split.train, split.validation] : cache ? [cache] : []) {
@@ -331,7 +335,12 @@ interface Pass {
   targetNames?: string[];
 }
 
-async function csvPass(config: TrainConfig, csv: CsvSamplesOptions, limit: number): Promise<Pass> {
+async function csvPass(
+  config: TrainConfig,
+  csv: CsvSamplesOptions,
+  limit: number,
+  needs: Needs,
+): Promise<Pass> {
   const opened = await openSource(config.data);
   const classification = config.task === "classification";
   let found: { classes: string[]; place: Uint32Array } | undefined;
@@ -345,7 +354,7 @@ async function csvPass(config: TrainConfig, csv: CsvSamplesOptions, limit: numbe
   });
   let pass;
   try {
-    pass = await collect(samples, limit, opened.once ? config : undefined);
+    pass = await collect(samples, new SampleCache(limit), needs, opened.once ? config : undefined);
   } catch (e) {
     throw labelHint(e, config);
   }
@@ -357,14 +366,16 @@ async function csvPass(config: TrainConfig, csv: CsvSamplesOptions, limit: numbe
   return { ...pass, classes, targetNames };
 }
 
-async function idxPass(config: TrainConfig, limit: number): Promise<Pass> {
+async function idxPass(config: TrainConfig, limit: number, needs: Needs): Promise<Pass> {
   const dir = config.idx!;
   const images = `${dir}/train-images-idx3-ubyte.gz`, labels = `${dir}/train-labels-idx1-ubyte.gz`;
+  const cache = new SampleCache(limit);
   const samples = idxSamples(await openBytes(images), await openBytes(labels), {
     source: { images, labels },
     scale: 1,
+    onHeader: ({ count }) => cache.reserve(count),
   });
-  const pass = await collect(samples, limit, undefined);
+  const pass = await collect(samples, cache, needs, undefined);
   return { ...pass, classes: Array.from({ length: 10 }, (_, i) => String(i)) };
 }
 
@@ -397,80 +408,17 @@ function warnIfNotClasses(classes: number, rows: number, config: TrainConfig): v
   );
 }
 
-/** Per-column statistics of the training data, in double precision. */
-interface Stats {
-  count: number;
-  features: number;
-  targets: number;
-  /** Features, then regression targets. */
-  mean: Float64Array;
-  sd: Float64Array;
-  min: Float64Array;
-  max: Float64Array;
-}
-
-/** Sums around the first sample's values (shifted sums stay accurate for offset data). */
-class StatsSum {
-  count = 0;
-  features = 0;
-  targets = 0;
-  shift = new Float64Array(0);
-  sum = new Float64Array(0);
-  squares = new Float64Array(0);
-  min = new Float64Array(0);
-  max = new Float64Array(0);
-  #regression = false;
-
-  add(sample: Sample): void {
-    const { x, y } = sample;
-    if (this.count++ === 0) {
-      this.features = x.length;
-      this.#regression = sample.label === undefined;
-      this.targets = this.#regression ? y.length : 0;
-      const n = this.features + this.targets;
-      this.shift = new Float64Array(n);
-      this.shift.set(x);
-      if (this.#regression) this.shift.set(y, x.length);
-      this.sum = new Float64Array(n);
-      this.squares = new Float64Array(n);
-      this.min = new Float64Array(n).fill(Infinity);
-      this.max = new Float64Array(n).fill(-Infinity);
-    }
-    this.#values(x, 0);
-    if (this.#regression) this.#values(y, this.features);
-  }
-
-  #values(v: ArrayLike<number>, at: number): void {
-    const { shift, sum, squares, min, max } = this;
-    for (let i = 0; i < v.length; i++) {
-      const value = v[i], d = value - shift[at + i];
-      sum[at + i] += d;
-      squares[at + i] += d * d;
-      if (value < min[at + i]) min[at + i] = value;
-      if (value > max[at + i]) max[at + i] = value;
-    }
-  }
-
-  stats(): Stats {
-    const n = this.count;
-    const mean = this.sum.map((s, i) => this.shift[i] + s / n);
-    const sd = this.sum.map((s, i) => Math.sqrt(Math.max(0, this.squares[i] / n - (s / n) ** 2)));
-    const { features, targets, min, max } = this;
-    return { count: n, features, targets, mean, sd, min, max };
-  }
-}
-
 /**
  * The one pass: statistics of every sample, and a cache of them unless they pass `limitBytes`
  * (for a source that cannot be read again, `once` names the run, and that is an error).
  */
 async function collect(
   samples: ReadableStream<Sample>,
-  limitBytes: number,
+  cache: SampleCache,
+  needs: Needs,
   once: TrainConfig | undefined,
 ): Promise<{ cache?: SampleCache; stats: Stats }> {
-  const sums = new StatsSum();
-  const cache = new SampleCache(limitBytes);
+  const sums = new StatsSum(needs);
   const reader = samples.getReader();
   for (let next = await reader.read(); !next.done; next = await reader.read()) {
     sums.add(next.value);
@@ -485,12 +433,6 @@ async function collect(
   }
   if (sums.count === 0) throw new DataError("no samples", { source: "training data" });
   return { cache: cache.overflowed ? undefined : cache, stats: sums.stats() };
-}
-
-function statsOf(cache: SampleCache): Stats {
-  const sums = new StatsSum();
-  for (let i = 0; i < cache.length; i++) sums.add(cache.get(i));
-  return sums.stats();
 }
 
 /** The scaling `mode` gives on data with these statistics (zero spread: left as it is). */

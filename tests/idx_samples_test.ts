@@ -85,6 +85,15 @@ Deno.test("options: classes sets the length of y, scale the factor, dtype the el
   assert.ok(s32.x instanceof Float32Array && s32.y instanceof Float32Array);
 });
 
+Deno.test("onHeader: the count and size the headers announce, once, before the first sample", async () => {
+  const events: unknown[] = [];
+  const samples = idxSamples(stream(IMAGES), stream(LABELS), {
+    onHeader: (header) => events.push(header),
+  });
+  for await (const _ of samples) events.push("sample");
+  assert.deepEqual(events, [{ count: 3, rows: 2, cols: 3 }, "sample", "sample", "sample"]);
+});
+
 Deno.test("options: bad classes, scale or dtype are programming errors, thrown at once", () => {
   const make = (options: IdxSamplesOptions) => () =>
     idxSamples(stream(IMAGES), stream(LABELS), options);

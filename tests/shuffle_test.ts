@@ -141,6 +141,39 @@ Deno.test("SampleCache: never takes more than its limit, and collect stops readi
   assert.ok(produced <= 12, `read ${produced} samples for a limit of 10`);
 });
 
+Deno.test("SampleCache: reserve makes room once, within the limit; later adds do not move it", () => {
+  const cache = new SampleCache(64 * 4);
+  cache.reserve(1000); // 16 samples fit the limit
+  const sample = (v: number) => ({ x: new Float32Array([v, v, v]), y: new Float32Array([v]) });
+  cache.add(sample(1));
+  assert.equal(cache.bytes, 16 * 4 * 4);
+  const x = cache.get(0).x;
+  for (let v = 2; v <= 16; v++) assert.ok(cache.add(sample(v)));
+  assert.equal(cache.get(0).x.buffer, x.buffer); // no growth: the first sample was not moved
+  assert.equal(cache.add(sample(17)), false);
+  assert.throws(() => new SampleCache().reserve(-1), RangeError);
+});
+
+Deno.test("SampleCache.transform: one factor for all and a map per feature scale alike", () => {
+  const make = () => {
+    const cache = new SampleCache();
+    for (const v of [3, -5, 255]) {
+      cache.add({ x: new Float32Array([v, 2 * v]), y: new Float32Array([v]) });
+    }
+    return cache;
+  };
+  const [uniform, mapped] = [make(), make()];
+  uniform.transform({ offset: [0, 0], factor: [1 / 255, 1 / 255] });
+  mapped.transform({ offset: [1, 0], factor: [1 / 255, 0.5] }, { offset: [1], factor: [2] });
+  for (let i = 0; i < 3; i++) {
+    const v = [3, -5, 255][i];
+    assert.deepEqual([...uniform.get(i).x], [v / 255, 2 * v / 255].map(Math.fround));
+    assert.deepEqual([...mapped.get(i).x], [(v - 1) / 255, v].map(Math.fround));
+    assert.deepEqual([...mapped.get(i).y], [2 * (v - 1)]);
+    assert.deepEqual([...uniform.get(i).y], [v]);
+  }
+});
+
 Deno.test("SampleCache: subset copies the samples at the indices, in their order", () => {
   const part = filled(10).subset([7, 2, 7]);
   assert.deepEqual(ids(range(part.length).map((i) => part.get(i))), [7, 2, 7]);

@@ -32,6 +32,11 @@ export interface IdxSamplesOptions {
   dtype?: DType;
   /** Names used in error messages, usually the file paths. Default `<images>` and `<labels>`. */
   source?: { images: string; labels: string };
+  /**
+   * Called once both headers are read and agree, before the first sample: the number of
+   * images and their size (e.g. to reserve room for them all with `SampleCache.reserve`).
+   */
+  onHeader?: (header: { count: number; rows: number; cols: number }) => void;
 }
 
 /**
@@ -99,6 +104,7 @@ interface Config {
   table: Float64Array;
   dtype: DType;
   source: { images: string; labels: string };
+  onHeader?: IdxSamplesOptions["onHeader"];
 }
 
 /** What the two headers announce. */
@@ -136,7 +142,7 @@ function configure(options: IdxSamplesOptions): Config {
   }
   const table = Float64Array.from({ length: 256 }, (_, b) => b * scale);
   const source = options.source ?? { images: "<images>", labels: "<labels>" };
-  return { classes, table, dtype, source };
+  return { classes, table, dtype, source, onHeader: options.onHeader };
 }
 
 /** The magic number `magic` in words. */
@@ -240,6 +246,7 @@ class IdxPair {
     }
     images.skip(IMAGES_HEADER);
     labels.skip(LABELS_HEADER);
+    this.cfg.onHeader?.({ count, rows, cols });
     return { count, rows, cols };
   }
 

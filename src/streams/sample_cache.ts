@@ -5,6 +5,7 @@
  * @module
  */
 
+import type { FloatArray } from "../kernels/types.ts";
 import { Random } from "../random.ts";
 import { SampleRows } from "./_rows.ts";
 import type { Batch } from "./batches.ts";
@@ -44,6 +45,8 @@ export class SampleCache {
   #count = 0;
   #capacity = 0;
   #overflowed = false;
+  /** Samples to make room for at the first growth (see `reserve`). */
+  #reserved = 0;
 
   /** An empty cache that will hold at most `limitBytes` of sample data (default: no limit). */
   constructor(limitBytes: number = Infinity) {
@@ -104,6 +107,29 @@ export class SampleCache {
     }
     this.#rows.put(this.#count++, sample);
     return true;
+  }
+
+  /**
+   * Makes room for `count` samples in all, within the limit, so that a source that announces
+   * its size (an IDX header) is copied in without the doubling's copies: for Fashion-MNIST's
+   * 188 MB of features, 0.15 s of a 0.9 s load. Takes effect once the first sample is added.
+   *
+   * @example
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SampleCache } from "@fullmatrix/backprop";
+   * const cache = new SampleCache();
+   * cache.reserve(1000);
+   * cache.add({ x: new Float32Array(4), y: new Float32Array(1) });
+   * assert.equal(cache.bytes, 1000 * (4 + 1) * 4);
+   * ```
+   */
+  reserve(count: number): void {
+    if (!(Number.isInteger(count) && count >= 0)) {
+      throw new RangeError(`SampleCache: reserve needs a count >= 0, got ${count}`);
+    }
+    this.#reserved = Math.max(this.#reserved, count);
+    if (this.#rows && count > this.#capacity) this.#grow();
   }
 
   /** Sample `i` as views into the cache. */
@@ -217,7 +243,7 @@ export class SampleCache {
     const rows = this.#rows!;
     // Shuffled orders index samples with 32-bit integers.
     const most = Math.min(Math.floor(this.limitBytes / Math.max(rows.bytesPerRow, 1)), 2 ** 32);
-    const room = Math.min(most, Math.max(INITIAL_CAPACITY, 2 * this.#count));
+    const room = Math.min(most, Math.max(INITIAL_CAPACITY, 2 * this.#count, this.#reserved));
     if (room <= this.#count) return false;
     rows.resize(this.#count, room);
     this.#capacity = room;
@@ -225,14 +251,38 @@ export class SampleCache {
   }
 }
 
+/**
+ * `values[s·width + i] ← (values[s·width + i] − offset[i]) · factor[i]` for the first `count`
+ * rows. A map that is one factor for all (`--idx`'s pixels) is one multiply per value, or
+ * nothing for a factor of 1; offsets and factors are read from typed arrays. Fashion-MNIST's
+ * 47M features took 0.5 s through the general loop over `ArrayLike`s, and 0.04 s so.
+ */
 function apply(
-  values: { [i: number]: number },
+  values: FloatArray,
   width: number,
   count: number,
   map: { offset: ArrayLike<number>; factor: ArrayLike<number> },
 ): void {
-  const { offset, factor } = map;
-  for (let s = 0, o = 0; s < count; s++, o += width) {
+  const offset = Float64Array.from(map.offset), factor = Float64Array.from(map.factor);
+  if (offset.every((o) => o === 0) && factor.every((f) => f === factor[0])) {
+    if (width > 0 && factor[0] !== 1) scaleAll(values, width * count, factor[0]);
+  } else affineRows(values, width, count, offset, factor);
+}
+
+/** `values[i] ← values[i] · f` for the first `n`. (Apart from `affineRows`, so that each loop is
+ * optimised for itself: in one function the second loop ran 25× slower the first time.) */
+function scaleAll(values: FloatArray, n: number, f: number): void {
+  for (let i = 0; i < n; i++) values[i] *= f;
+}
+
+function affineRows(
+  values: FloatArray,
+  width: number,
+  count: number,
+  offset: Float64Array,
+  factor: Float64Array,
+): void {
+  for (let o = 0, end = width * count; o < end; o += width) {
     for (let i = 0; i < width; i++) values[o + i] = (values[o + i] - offset[i]) * factor[i];
   }
 }
