@@ -192,31 +192,33 @@ Deno.test("train: bad settings reject the stream with an error naming the settin
   );
 });
 
-Deno.test("an update that overflows the parameters is not kept: they stay those of the last good step", async () => {
-  const net = new Network({ sizes: [1, 1], activations: "identity", seed: 1 });
-  const good: Batch = { x: fromRows([[1]]), y: fromRows([[1]]) };
-  // A finite loss (about 5e29 in float64) and gradient (about 1e30 < float32's 3.4e38), but the
-  // step η·g = 1e60 overflows float32: w becomes −Infinity unless the update is refused.
-  const huge: Batch = { x: fromRows([[1e15]]), y: fromRows([[0]]) };
-  const stream = new TrainStream(net, {
-    loss: "quadratic",
-    optimizer: new SGD({ learningRate: 0.1 }),
-    schedule: (step) => (step === 0 ? 0.1 : 1e30),
-    snapshotEvery: 1,
-    classification: false,
+for (const backend of ["auto", "typescript"] as const) {
+  Deno.test(`an update that overflows the parameters is not kept: they stay those of the last good step (${backend})`, async () => {
+    const net = new Network({ sizes: [1, 1], activations: "identity", seed: 1, backend });
+    const good: Batch = { x: fromRows([[1]]), y: fromRows([[1]]) };
+    // A finite loss (about 5e29 in float64) and gradient (about 1e30 < float32's 3.4e38), but the
+    // step η·g = 1e60 overflows float32: w becomes −Infinity unless the update is refused.
+    const huge: Batch = { x: fromRows([[1e15]]), y: fromRows([[0]]) };
+    const stream = new TrainStream(net, {
+      loss: "quadratic",
+      optimizer: new SGD({ learningRate: 0.1 }),
+      schedule: (step) => (step === 0 ? 0.1 : 1e30),
+      snapshotEvery: 1,
+      classification: false,
+    });
+    const reader = ReadableStream.from([good, huge]).pipeThrough(stream).getReader();
+    const first = (await reader.read()).value as StepEvent;
+    assert.ok(Number.isFinite(first.loss));
+    const error = await reader.read().then(() => undefined, (e) => e);
+    assert.ok(error instanceof NonFiniteLossError, String(error));
+    assert.match(
+      error.message,
+      /^the update made parameters non-finite \(batch loss [\d.e+]+\) at epoch 1, step 2; stopped with the parameters of the last good step/,
+    );
+    assert.ok(params(net).every(Number.isFinite));
+    assert.deepEqual(params(net), [...first.snapshot![0].W.data, ...first.snapshot![0].b.data]);
   });
-  const reader = ReadableStream.from([good, huge]).pipeThrough(stream).getReader();
-  const first = (await reader.read()).value as StepEvent;
-  assert.ok(Number.isFinite(first.loss));
-  const error = await reader.read().then(() => undefined, (e) => e);
-  assert.ok(error instanceof NonFiniteLossError, String(error));
-  assert.match(
-    error.message,
-    /^the update made parameters non-finite \(batch loss [\d.e+]+\) at epoch 1, step 2; stopped with the parameters of the last good step/,
-  );
-  assert.ok(params(net).every(Number.isFinite));
-  assert.deepEqual(params(net), [...first.snapshot![0].W.data, ...first.snapshot![0].b.data]);
-});
+}
 
 Deno.test("train() ends a diverging run with reason non-finite and finite parameters", async () => {
   const net = new Network({ sizes: [1, 1], activations: "identity", seed: 1 });

@@ -103,6 +103,30 @@ for (const relaxed of variants) {
   }
 }
 
+Deno.test("wasm copySum: copies every element and sums them; a NaN or an infinity anywhere shows", () => {
+  const w = createWasmKernels()!;
+  const random = new Random(3);
+  for (const dtype of dtypes) {
+    for (const len of [0, 1, 3, 4, 5, 17, 1000]) {
+      const x = w.alloc(len, dtype), out = w.alloc(len, dtype), total = w.alloc(1, dtype);
+      fill(x, random);
+      w.copySum(x, out, total);
+      assert.deepEqual([...out], [...x]);
+      const want = [...x].reduce((s, v) => s + v, 0);
+      assert.ok(Math.abs(total[0] - want) <= 1e-5 * (1 + len), `${len}: ${total[0]} vs ${want}`);
+      for (const bad of len > 0 ? [NaN, Infinity, -Infinity] : []) {
+        for (const at of new Set([0, len >> 1, len - 1])) {
+          const kept = x[at];
+          x[at] = bad;
+          w.copySum(x, out, total);
+          assert.ok(!Number.isFinite(total[0]), `${dtype} ${len}: ${bad} at ${at}`);
+          x[at] = kept;
+        }
+      }
+    }
+  }
+});
+
 Deno.test("wasm relu: NaN and -0 go to 0, as in TypeScript's z > 0 ? z : 0", () => {
   const w = createWasmKernels()!;
   for (const dtype of dtypes) {

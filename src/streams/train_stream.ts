@@ -20,10 +20,11 @@
 
 import { CLASSIFICATION_DEFAULT, countCorrect } from "../metrics.ts";
 import type { LossName } from "../losses.ts";
-import { cloneAll, type Matrix, rowSums } from "../matrix.ts";
+import { cloneAll } from "../matrix.ts";
 import type { Layer, Network } from "../network.ts";
 import type { Optimizer } from "../optimizers.ts";
 import type { Batch } from "./batches.ts";
+import { LastGood } from "./_last_good.ts";
 
 /**
  * What one training step reports.
@@ -164,9 +165,7 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
     }
     // In the network's own storage, so that its kernels write the gradients in place.
     const grads = network.allocGradients();
-    const lastGood = snapshot(network);
-    // Row sums of each W, in the network's storage: where the kernels are wasm, one SIMD pass.
-    const sums = network.allocGradients().map(({ db }) => db);
+    const lastGood = new LastGood(network);
     super({
       transform({ x, y }, controller) {
         if (signal?.aborted) return controller.terminate();
@@ -178,10 +177,8 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
         const correct = classification && result.output
           ? countCorrect(result.output, y)
           : undefined;
-        copyLayers(network.layers, lastGood);
         optimizer.step(network.layers, grads);
-        if (!allFinite(network.layers, sums)) {
-          copyLayers(lastGood, network.layers);
+        if (!lastGood.keep(network.layers)) {
           throw new NonFiniteLossError(result.loss, epoch, step + 1, "parameters");
         }
         step++;
@@ -218,28 +215,4 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
  */
 export function snapshot(network: Network): Layer[] {
   return cloneAll(network.layers);
-}
-
-function copyLayers(from: readonly Layer[], to: Layer[]): void {
-  from.forEach(({ W, b }, l) => {
-    to[l].W.data.set(W.data);
-    to[l].b.data.set(b.data);
-  });
-}
-
-/**
- * Whether every parameter is finite, by one sum: a NaN or infinity makes the sum non-finite.
- * Each W is summed by rows with the network's own kernels (`rowSums`, wasm SIMD next to the
- * data), and those sums and the biases in float64. A JavaScript loop over every parameter took
- * about 90 µs a step on B (109k parameters), a tenth of the step; the row sums take a few.
- * Row sums in float32 can overflow for parameters near float32's maximum: then the step is
- * refused, which only errs on the safe side (such a run has diverged).
- */
-function allFinite(layers: readonly Layer[], sums: readonly Matrix[]): boolean {
-  let sum = 0;
-  layers.forEach(({ W, b }, l) => {
-    const rows = rowSums(W, sums[l]).data;
-    for (let i = 0; i < rows.length; i++) sum += rows[i] + b.data[i];
-  });
-  return Number.isFinite(sum);
 }

@@ -101,12 +101,43 @@ function rowSums(p: Precision): Func {
 }
 
 /**
+ * `copy_sum(out, x, len, total)`: `out = x`, and `Σ x` stored at `total`. Training keeps a copy
+ * of the parameters after each step and checks them, a NaN or an infinity making the sum
+ * non-finite: in one pass, where a copy and then row sums took two (on B, 40 µs a step against 55).
+ */
+function copySum(p: Precision): Func {
+  const params = i32s(4);
+  const c = new Code(params);
+  const [out, x, len, at] = [0, 1, 2, 3];
+  const total = c.local(p.scalar.type);
+  p.scalar.zero(c).set(total);
+  for (const kind of [p.vector, p.scalar]) {
+    const sum = c.local(kind.type), v = c.local(kind.type);
+    kind.zero(c).set(sum);
+    c.while(() => c.get(len).i32(kind.width).op(I32.geU), () => {
+      kind.load(c.get(x)).set(v);
+      kind.store(c.get(out).get(v));
+      kind.add(c.get(sum).get(v)).set(sum).advance(x, kind.bytes, true).advance(
+        out,
+        kind.bytes,
+        true,
+      );
+      c.get(len).i32(kind.width).op(I32.sub).set(len);
+    });
+    p.scalar.add(kind.sumLanes(c.get(total).get(sum))).set(total);
+  }
+  p.scalar.store(c.get(at).get(total));
+  return { name: "copy_sum", params, code: c };
+}
+
+/**
  * The elementwise functions for precision `p`, named with a `_f32`/`_f64` suffix:
  *
  * - `relu(out, z, len)`: `out = max(z, 0)`, with NaN going to 0 as in TypeScript's `z > 0 ? z : 0`;
  * - `relu_backward(out, z, g, len)`: `out = z > 0 ? g : 0`, ReLU's `g ⊙ σ'(z)`;
  * - `axpy(y, y, x, len, alpha)`: `y += alpha·x` (`y` twice: it is read and written);
- * - `add_column(x, bias, rows, cols)` and `row_sums(out, x, rows, cols)` as above.
+ * - `add_column(x, bias, rows, cols)`, `row_sums(out, x, rows, cols)` and
+ *   `copy_sum(out, x, len, total)` as above.
  *
  * Pointers are byte offsets, lengths are element counts; `out` may be one of the inputs.
  *
@@ -134,6 +165,7 @@ export function elementwiseFuncs(p: Precision): Func[] {
     ),
     addColumn(p),
     rowSums(p),
+    copySum(p),
   ];
   return funcs.map((f) => ({ ...f, name: `${f.name}_${suffix}` }));
 }

@@ -95,6 +95,8 @@ export interface WasmKernels {
   addColumn(rows: number, cols: number, x: FloatArray, bias: FloatArray): void;
   /** `out[i] = Σⱼ x(i, j)` for the `rows×cols` matrix `x`: the bias gradient. */
   rowSums(rows: number, cols: number, x: FloatArray, out: FloatArray): void;
+  /** `out = x`, and `total[0] = Σ x` (summed in `x`'s precision, in SIMD lanes). */
+  copySum(x: FloatArray, out: FloatArray, total: FloatArray): void;
 }
 
 /**
@@ -264,6 +266,11 @@ export class Kernels implements WasmKernels {
   rowSums(rows: number, cols: number, x: FloatArray, out: FloatArray): void {
     const e = this.#precision(x, out);
     e.row_sums(this.#sized(rows, out), this.#sized(rows * cols, x), rows, cols);
+  }
+
+  copySum(x: FloatArray, out: FloatArray, total: FloatArray): void {
+    const n = x.length, e = this.#precision(x, out, total);
+    e.copy_sum(this.#sized(n, out), x.byteOffset, n, this.#sized(1, total));
   }
 
   /** `C = A·B` with `A(i,p) = a[i·sai + p·sap]`, `B(p,j) = b[p·sbp + j·sbj]` (element strides). */

@@ -47,6 +47,8 @@ export interface PrecisionExports {
   add_column(x: number, bias: number, rows: number, cols: number): void;
   /** `out[i] = Σⱼ x(i, j)`. */
   row_sums(out: number, x: number, rows: number, cols: number): void;
+  /** `out = x`, and `Σ x` stored at `total`. */
+  copy_sum(out: number, x: number, len: number, total: number): void;
 }
 
 /** The functions of an instance, by element type. */
@@ -116,7 +118,7 @@ export function exportName(name: string, suffix: keyof KernelExports): string {
 
 /** The exports of one precision, found by their suffix. */
 function exportsOf(all: WebAssembly.Exports, suffix: keyof KernelExports): PrecisionExports {
-  const names = ["gemm", "relu", "relu_backward", "axpy", "add_column", "row_sums"];
+  const names = ["gemm", "relu", "relu_backward", "axpy", "add_column", "row_sums", "copy_sum"];
   return Object.fromEntries(
     names.map((name) => [name, all[exportName(name, suffix)]]),
   ) as unknown as PrecisionExports;
