@@ -8,7 +8,7 @@
 
 import type { FloatArray } from "../kernels/types.ts";
 import { type Batch, gatherColumns, oneHotColumns } from "./batches.ts";
-import { floats } from "./_blocks.ts";
+import { floats, type Slab } from "./_blocks.ts";
 import { OneHot } from "./_one_hot.ts";
 import type { Sample } from "./sample.ts";
 
@@ -95,14 +95,15 @@ export class SampleRows {
   }
 
   /**
-   * Rows `order[from..to-1]` as a batch in new storage (the consumer may keep it), built from
-   * the flat arrays with no view, sample object or one-hot vector per sample: a Fashion batch
-   * of 64 took 65 µs against 131 µs through views and `toBatch` (bench/batches_bench.ts).
+   * Rows `order[from..to-1]` as a batch in new storage cut from `slab` (the consumer may keep
+   * it), built from the flat arrays with no view, sample object or one-hot vector per sample:
+   * a Fashion batch of 64 took 65 µs against 131 µs through views and `toBatch`
+   * (bench/batches_bench.ts).
    */
-  batch(order: ArrayLike<number>, from: number, to: number): Batch {
-    const dtype = this.x instanceof Float64Array ? "float64" : "float32", m = to - from;
-    const x = { rows: this.nx, cols: m, data: floats(dtype, this.nx * m) };
-    const y = { rows: this.ny, cols: m, data: floats(dtype, this.ny * m) };
+  batch(order: ArrayLike<number>, from: number, to: number, slab: Slab): Batch {
+    const m = to - from;
+    const x = { rows: this.nx, cols: m, data: slab.take(this.nx * m) };
+    const y = { rows: this.ny, cols: m, data: slab.take(this.ny * m) };
     gatherColumns(x, this.x, order, from);
     if (this.labels) oneHotColumns(y, this.labels, order, from);
     else gatherColumns(y, this.y, order, from);

@@ -8,6 +8,7 @@
 import type { FloatArray } from "../kernels/types.ts";
 import { Random } from "../random.ts";
 import { SampleRows } from "./_rows.ts";
+import { Slab } from "./_blocks.ts";
 import type { Batch } from "./batches.ts";
 import type { Sample } from "./sample.ts";
 import { shuffleInPlace } from "./shuffle.ts";
@@ -205,17 +206,19 @@ export class SampleCache {
    * The samples as ready mini-batches of `size` (the last one short), in the order
    * {@linkcode SampleCache.shuffled} gives for `seed`, or stored order without one. One pull
    * per batch instead of per sample: for small batches the stream's own cost per sample
-   * would otherwise rival the training step's. Each batch is new storage, built straight from
-   * the cache's arrays (`SampleRows.batch`).
+   * would otherwise rival the training step's. Each batch is new storage (cut from larger
+   * arrays: one allocation for several batches), built straight from the cache's arrays
+   * (`SampleRows.batch`).
    */
   batches(size: number, seed?: number): ReadableStream<Batch> {
     const order = seed === undefined ? this.#identity() : this.#order(seed);
+    const slab = new Slab(this.#rows?.x instanceof Float64Array ? "float64" : "float32");
     let start = 0;
     return new ReadableStream<Batch>({
       pull: (controller) => {
         if (start >= this.#count) return controller.close();
         const end = Math.min(start + size, this.#count);
-        controller.enqueue(this.#rows!.batch(order, start, end));
+        controller.enqueue(this.#rows!.batch(order, start, end, slab));
         start = end;
       },
     }, { highWaterMark: 0 });
