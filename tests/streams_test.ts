@@ -31,6 +31,28 @@ Deno.test("batches: M samples become the columns of X and Y, a short last batch 
   assert.deepEqual(toRows(out[2].x), [[4], [-4]]);
 });
 
+Deno.test("batches: a source that reuses one buffer for every sample gives each sample's values", async () => {
+  const x = new Float32Array(2), y = new Float32Array(2);
+  let v = 0;
+  const reused = new ReadableStream<Sample>({
+    pull(controller) {
+      if (v === 11) return controller.close();
+      x.set([v, -v]), y.set([v % 2, 1 - (v % 2)]);
+      controller.enqueue({ x, y });
+      v++;
+    },
+  }, { highWaterMark: 0 });
+  const out = await Array.fromAsync(reused.pipeThrough(batches(8)));
+  const fresh = await Array.fromAsync(
+    ReadableStream.from(Array.from({ length: 11 }, (_, i) => sample(i))).pipeThrough(batches(8)),
+  );
+  assert.deepEqual(
+    out.map((b) => [toRows(b.x), toRows(b.y)]),
+    fresh.map((b) => [toRows(b.x), toRows(b.y)]),
+  );
+  assert.deepEqual(toRows(out[1].x), [[8, 9, 10], [-8, -9, -10]]);
+});
+
 Deno.test("batches: a sample of the wrong length is an error, not a silent misalignment", async () => {
   const bad = [sample(0), { x: new Float32Array([1]), y: new Float32Array([1, 0]) }];
   await assert.rejects(

@@ -236,7 +236,8 @@ export class CsvParser {
     const delimiter = this.#cfg.delimiter, block = this.#block;
     let p = c.p, col = c.col;
     let role = roles[col], start = p, first = p, m = 0, point = -1, negative = false;
-    for (; role >= 0 && p < end; p++) {
+    if (role < 0) return;
+    for (; p < end; p++) {
       const b = buf[p], d = b - 48;
       if (d >= 0 && d <= 9) {
         m = m * 10 + d;
@@ -247,8 +248,9 @@ export class CsvParser {
         if (digits < 1 || digits > 15 || col + 1 === fields) break;
         const v = point < 0 ? m : m / POW10[p - point - 1];
         block[o + role] = negative ? -v : v;
-        role = roles[++col];
         start = first = p + 1;
+        role = roles[++col];
+        if (role < 0) break;
         m = 0;
         point = -1;
         negative = false;
