@@ -37,12 +37,33 @@ const SCRIPTS: Record<CommandName, string> = {
 const REPO = fileURLToPath(new URL("..", import.meta.url)).replace(/\/$/, "");
 
 /**
- * A small young generation and a capped JS heap make V8 collect the garbage typed arrays of
- * the parser and batcher promptly, so memory stays bounded by the stream queues however long
- * the file (measured: 80 MiB on a 0.2 GB CSV, 85 MiB on 2 GB; without them 92 and 176).
- * Samples, caches and parameters live in typed arrays and wasm memory, outside this cap.
+ * The JS heap is capped: samples, caches and parameters live in typed arrays and wasm memory,
+ * outside it. A small young generation makes V8 collect the garbage typed arrays of the parser
+ * and batcher promptly, so a run that streams its data stays lean: `deno task bench:memory`
+ * (0.2 and 2 GB CSVs, `--cache-mb 0`) peaked at 87–130 MiB with it and 176 and 190 MiB
+ * without (bounded either way: ratios 0.88 and 1.08). But it made V8 collect 38 times where it
+ * collected 16 on an epoch of Fashion-MNIST from its cache, 0.3 s of a 2.4–3.3 s command (B:
+ * 49–57k samples/s with it, 52–60k without, alternated). So the young generation is small only
+ * where the command streams for sure: `predict`, `export`, and `train --cache-mb 0`.
+ *
+ * @example
+ * ```ts
+ * import assert from "node:assert/strict";
+ * import { v8Flags } from "./launch.ts";
+ * assert.equal(v8Flags("train", ["--cache-mb", "0"]), "--v8-flags=--max-semi-space-size=1,--max-old-space-size=64");
+ * assert.equal(v8Flags("train", ["--cache-mb=0"]), "--v8-flags=--max-semi-space-size=1,--max-old-space-size=64");
+ * assert.equal(v8Flags("train", ["--cache-mb", "512"]), "--v8-flags=--max-old-space-size=64");
+ * assert.equal(v8Flags("train", []), "--v8-flags=--max-old-space-size=64");
+ * assert.equal(v8Flags("predict", []), "--v8-flags=--max-semi-space-size=1,--max-old-space-size=64");
+ * ```
  */
-const V8_FLAGS = "--v8-flags=--max-semi-space-size=1,--max-old-space-size=64";
+export function v8Flags(command: CommandName, args: readonly string[]): string {
+  const heap = "--max-old-space-size=64";
+  const at = args.findLastIndex((a) => a === "--cache-mb" || a.startsWith("--cache-mb="));
+  const cacheMb = at < 0 ? undefined : args[at].split(/=(.*)/s, 2)[1] ?? args[at + 1];
+  const streams = command !== "train" || (cacheMb !== undefined && Number(cacheMb) === 0);
+  return `--v8-flags=${streams ? "--max-semi-space-size=1," : ""}${heap}`;
+}
 
 /** Signals passed on to the command, which checkpoints and exits 128 + the signal's number. */
 const FORWARDED: Deno.Signal[] = ["SIGINT", "SIGTERM", "SIGHUP"];
@@ -240,7 +261,7 @@ async function main([command, ...args]: string[]): Promise<number> {
     args: [
       "run",
       "--no-prompt",
-      V8_FLAGS,
+      v8Flags(command as CommandName, args),
       ...permissionFlags(grants),
       script,
       // As typed where the user's folder is the repository, so that messages name them so.
