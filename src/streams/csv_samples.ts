@@ -24,6 +24,7 @@ import type { Sample } from "./sample.ts";
 import { readAll } from "./_portable.ts";
 import type { CsvParser } from "./csv/_parser.ts";
 import { parserFor } from "./csv/_options.ts";
+import { samplesInWorker, workerAvailable } from "./csv/_in_worker.ts";
 
 /** How {@linkcode csvSamples} reads a CSV. */
 export interface CsvSamplesOptions {
@@ -78,6 +79,14 @@ export interface CsvSamplesOptions {
   delimiter?: string;
   /** The longest row taken, in bytes; a longer one is a DataError. Default 4 MiB. */
   maxLineBytes?: number;
+  /**
+   * Parse in a worker, on another core, so that the consumer (training) and the parser run
+   * at once; the samples, errors and callbacks are the same as on the calling thread. Where
+   * no worker can start (no module workers, or in Deno no read permission for this package's
+   * files, which a worker loads its code from) the parse stays on the calling thread.
+   * Default false.
+   */
+  worker?: boolean;
 }
 
 /**
@@ -117,7 +126,15 @@ export function csvSamples(
   input: ReadableStream<Uint8Array>,
   options: CsvSamplesOptions,
 ): ReadableStream<Sample> {
-  const { parser, done } = parserFor(options);
+  const { parser, done } = parserFor(options); // checks the options on this thread, at once
+  if (options.worker && workerAvailable()) {
+    const classes = options.task === "regression"
+      ? 0
+      : typeof options.classes === "number"
+      ? options.classes
+      : options.classes?.length ?? 0;
+    return samplesInWorker(input, options, classes, options.dtype ?? "float32");
+  }
   return samplesOf(input, parser, done);
 }
 
