@@ -190,8 +190,9 @@ async function gunzipped(bytes: ReadableStream<Uint8Array>): Promise<ReadableStr
 
 /** Reads the training data once and decides how each epoch will get its samples. */
 export async function loadData(config: TrainConfig): Promise<Dataset> {
-  // The CSV parser's options for this run (the classes are found while the data is read).
-  const csv: CsvSamplesOptions = { label: config.label, task: config.task };
+  // The CSV parser's options for this run (the classes are found while the data is read); it
+  // parses in a worker, on the other core, while this thread collects or trains.
+  const csv: CsvSamplesOptions = { label: config.label, task: config.task, worker: true };
   const limit = config.cacheMb * 2 ** 20;
   const mode = config.scale ?? (config.idx ? "auto" : "standard");
   const needs = needsOf(mode);

@@ -91,6 +91,11 @@ export interface Grants {
   net: string[];
   /** Native libraries the command may open: the one CBLAS file of the `blas` backend. */
   ffi: string[];
+  /**
+   * The package's own modules, which `train` reads to start its CSV parser's worker (a Deno
+   * worker loads its code as files): the library's source, nothing of the user's.
+   */
+  code: string[];
   args: string[];
 }
 
@@ -110,7 +115,8 @@ export interface Grants {
  * ```
  */
 export function grantsFor(command: CommandName, args: readonly string[], base: string): Grants {
-  const grants: Grants = { read: [], write: [], net: [], ffi: [], args: [...args] };
+  const grants: Grants = { read: [], write: [], net: [], ffi: [], code: [], args: [...args] };
+  if (command === "train") grants.code.push(resolve(REPO, "src"));
   const given = new Map<string, string[]>();
   for (const { spec, value, at, inline } of pathValues(command, args)) {
     given.set(spec.flag, [...given.get(spec.flag) ?? [], value]);
@@ -172,9 +178,9 @@ export function permissionsFor(
   return permissionFlags(grantsFor(command, args, base));
 }
 
-function permissionFlags({ read, write, net, ffi }: Grants): string[] {
+function permissionFlags({ read, write, net, ffi, code }: Grants): string[] {
   return [
-    ["--allow-read", read],
+    ["--allow-read", [...read, ...code]],
     ["--allow-write", write],
     ["--allow-net", net],
     ["--allow-ffi", ffi],

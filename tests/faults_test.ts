@@ -149,17 +149,18 @@ Deno.test("the train command may read only the paths it is given and write only 
     "--epochs",
     "3",
   ]);
-  // FFI names one file: the platform's usual BLAS, or the one --blas names.
+  // FFI names one file: the platform's usual BLAS, or the one --blas names. Besides the user's
+  // paths it reads the package's own source, which its CSV parser's worker loads.
   const ffi = defaultBlasPath() ? [`--allow-ffi=${defaultBlasPath()}`] : [];
+  const repo = new URL("..", import.meta.url).pathname;
   assert.deepEqual(perms, [
-    "--allow-read=/tmp/in.csv,/tmp/run",
+    `--allow-read=/tmp/in.csv,/tmp/run,${repo}src`,
     "--allow-write=/tmp/run",
     ...ffi,
   ]);
   // Without a data flag it falls back on the bundled data (in the repository), and may read that alone.
-  const repo = new URL("..", import.meta.url).pathname;
   assert.deepEqual(permissionsFor("train", ["--out", "/tmp/run"]), [
-    `--allow-read=/tmp/run,${repo}data/digits_train.csv,${repo}data/digits_test.csv`,
+    `--allow-read=/tmp/run,${repo}data/digits_train.csv,${repo}data/digits_test.csv,${repo}src`,
     "--allow-write=/tmp/run",
     ...ffi,
   ]);

@@ -127,7 +127,11 @@ Deno.test("sandbox: a URL is granted as its host:port on the network, never as a
   assert.deepEqual(grants.read, []);
   // Besides the one BLAS file train may load (the platform's usual one, named without a read).
   const flags = permissionsFor("train", ["--idx", "https://h.test/mnist"], "/tmp");
-  assert.deepEqual(flags.filter((f) => !f.startsWith("--allow-ffi=")), ["--allow-net=h.test:443"]);
+  // And the package's own source, which the CSV parser's worker loads.
+  assert.deepEqual(flags.filter((f) => !f.startsWith("--allow-ffi=")), [
+    `--allow-read=${REPO}/src`,
+    "--allow-net=h.test:443",
+  ]);
   assert.ok(flags.filter((f) => f.startsWith("--allow-ffi=")).every((f) => !f.includes(",")));
   // Where a URL means nothing, it is refused rather than taken for a relative path.
   assert.throws(
