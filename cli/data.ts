@@ -79,13 +79,13 @@ export interface Dataset {
 }
 
 /**
- * Bytes a file is read in: sixteen times Deno's default stream chunk, each read a hand-off to
- * a thread. Fashion-MNIST's 133 MB CSV, best of 4 parses each, alternated, three runs on this
- * noisy 2-core machine: Deno's `readable` 137–165 MB/s, 256 KiB reads 163–179, 1 MiB reads
- * 146–219 (with two reads ahead 177–217), 4 MiB 162–203. The parser alone, from memory,
- * best of 6: 212–263 MB/s.
+ * Bytes a file is read in: four times Deno's default stream chunk. Fashion-MNIST's 133 MB CSV
+ * parsed at 133–176 MB/s so against 103–155 MB/s with the default (same loaded 2-core machine,
+ * back to back); the parser alone, from memory, runs at 190–300 MB/s. 1 MiB reads were
+ * faster in some runs (146–219 MB/s) and not others, and they overflow the 64 MiB heap where
+ * rows are short: a chunk's samples are made at once (a test predicts 300,000 short rows).
  */
-const READ_BYTES = 1 << 20;
+const READ_BYTES = 1 << 18;
 
 /** Opens a source as bytes; a missing, unreadable or wrong-kind path is named in its error. */
 export async function openBytes(path: string): Promise<ReadableStream<Uint8Array>> {

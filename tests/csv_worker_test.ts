@@ -83,6 +83,32 @@ Deno.test("csv worker: a bad row gives the samples before it, then the same Data
   }
 });
 
+Deno.test("csv worker: an input that fails names the line reached, as on the calling thread", async () => {
+  const failing = () => {
+    let sent = 0;
+    return new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (sent++ < 3) controller.enqueue(encode(`${sent},0\n${sent},1\n`));
+        else controller.error(new Error("connection reset"));
+      },
+    });
+  };
+  const errors = [];
+  for (const worker of [false, true]) {
+    const samples: Sample[] = [];
+    const error = await (async () => {
+      for await (const s of csvSamples(failing(), { classes: 2, source: "u", worker })) {
+        samples.push(s);
+      }
+    })().catch((e) => e);
+    assert.ok(error instanceof DataError);
+    assert.equal((error.cause as Error).message, "connection reset");
+    errors.push([samples.length, error.message]);
+  }
+  assert.deepEqual(errors[1], errors[0]);
+  assert.deepEqual(errors[0], [6, "u: reading failed after line 6: connection reset"]);
+});
+
 Deno.test("csv worker: the error is a DataError with its place", async () => {
   const stream = csvSamples(chunked(encode("1,2\n3\n"), 3), { classes: 5, worker: true });
   await assert.rejects(Array.fromAsync(stream), (e) => {

@@ -54,7 +54,6 @@ export function samplesInWorker(
   const post = (request: Request, transfer: Transferable[] = []): void =>
     worker.postMessage(request, transfer);
   post({ type: "start", options: rest, onHeader: !!onHeader, onClasses: !!onClasses });
-  const source = options.source ?? "<stream>";
   const oneHot = classes > 0 ? new OneHot(classes, dtype) : null;
   const replies: Reply[] = [];
   let wake: (() => void) | null = null, failure: Error | null = null;
@@ -79,7 +78,8 @@ export function samplesInWorker(
   // Bytes of each chunk in flight, in order; the input is read on whenever they fall below
   // the bound, by one pump at a time, while the consumer works.
   const inFlight: number[] = [];
-  let ahead = 0, ended = false, pumping = false, line = 1;
+  let ahead = 0, ended = false, pumping = false;
+  let readFailure: { error: unknown } | null = null;
   const pump = async (): Promise<void> => {
     if (pumping) return;
     pumping = true;
@@ -89,10 +89,10 @@ export function samplesInWorker(
         try {
           chunk = await reader.read();
         } catch (e) {
-          const why = e instanceof Error ? e.message : String(e);
-          const reason = `reading failed after line ${line - 1}: ${why}`;
-          failure = new DataError(reason, { source }, { cause: e });
-          wake?.();
+          // Told in order: after the samples of the chunks before, at the line they reach.
+          readFailure = { error: e };
+          post({ type: "failed", why: e instanceof Error ? e.message : String(e) });
+          ended = true;
           return;
         }
         if (chunk.done) {
@@ -124,7 +124,6 @@ export function samplesInWorker(
           return false;
         case "samples":
           ahead -= inFlight.shift()!;
-          line = reply.line;
           unpack(reply, oneHot, out);
           return false;
         case "done":
@@ -132,7 +131,11 @@ export function samplesInWorker(
           return true;
         case "error":
           throw reply.data
-            ? new DataError(reply.data.reason, reply.data)
+            ? new DataError(
+              reply.data.reason,
+              reply.data,
+              readFailure ? { cause: readFailure.error } : undefined,
+            )
             : Object.assign(new Error(reply.message), { name: reply.name });
       }
     },

@@ -23,7 +23,9 @@ export type Request =
     onClasses: boolean;
   }
   | { type: "chunk"; bytes: Uint8Array }
-  | { type: "end" };
+  | { type: "end" }
+  /** Reading the input failed, after the chunks sent so far: `why` says how. */
+  | { type: "failed"; why: string };
 
 /**
  * What the worker sends back: one `samples` per chunk (and one at the end), the header and the
@@ -38,8 +40,6 @@ export type Reply =
     y: FloatArray | null;
     labels: Int32Array | null;
     count: number;
-    /** The line the parse has reached. */
-    line: number;
   }
   | { type: "classes"; classes: string[]; place: Uint32Array }
   | { type: "done" }
@@ -52,7 +52,7 @@ export type Reply =
   };
 
 /** The samples of one chunk in three arrays, and the arrays to transfer. */
-export function pack(samples: Sample[], line: number): [Reply, Transferable[]] {
+export function pack(samples: Sample[]): [Reply, Transferable[]] {
   const count = samples.length, first = samples[0];
   const nx = first?.x.length ?? 0, ny = first?.y.length ?? 0;
   const Type = first?.x instanceof Float64Array ? Float64Array : Float32Array;
@@ -65,14 +65,14 @@ export function pack(samples: Sample[], line: number): [Reply, Transferable[]] {
     if (labels) labels[i] = s.label!;
   });
   const buffers = [x.buffer, y?.buffer, labels?.buffer].filter((b) => b !== undefined);
-  return [{ type: "samples", x, y, labels, count, line }, buffers];
+  return [{ type: "samples", x, y, labels, count }, buffers];
 }
 
 /** The worker's side, on its `self`. */
 function serve(scope: { postMessage(m: Reply, t?: Transferable[]): void }): (r: Request) => void {
   let parser: CsvParser | undefined, done = (): void => {};
   const send = (out: Sample[]): void => {
-    const [reply, transfer] = pack(out, parser!.line);
+    const [reply, transfer] = pack(out);
     scope.postMessage(reply, transfer);
   };
   return (request) => {
@@ -92,6 +92,9 @@ function serve(scope: { postMessage(m: Reply, t?: Transferable[]): void }): (r: 
       } else if (request.type === "chunk") {
         parser!.push(request.bytes, out);
         send(out);
+      } else if (request.type === "failed") {
+        const reason = `reading failed after line ${parser!.line - 1}: ${request.why}`;
+        throw new DataError(reason, { source: parser!.source });
       } else {
         parser!.finish(out);
         send(out);
