@@ -16,6 +16,11 @@ export function blockRows(stride: number): number {
   return Math.max(1, Math.floor(BLOCK_ELEMENTS / Math.max(stride, 1)));
 }
 
+/** The element type of `a`. */
+export function dtypeOfArray(a: FloatArray): DType {
+  return a instanceof Float64Array ? "float64" : "float32";
+}
+
 /** A zeroed array of `length` elements of `dtype`. */
 export function floats(dtype: DType, length: number): FloatArray {
   return dtype === "float64" ? new Float64Array(length) : new Float32Array(length);

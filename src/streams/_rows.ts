@@ -8,7 +8,7 @@
 
 import type { FloatArray } from "../kernels/types.ts";
 import { type Batch, gatherColumns, oneHotColumns } from "./batches.ts";
-import { floats, type Slab } from "./_blocks.ts";
+import { dtypeOfArray, floats, type Slab } from "./_blocks.ts";
 import { OneHot } from "./_one_hot.ts";
 import type { Sample } from "./sample.ts";
 
@@ -41,12 +41,11 @@ export class SampleRows {
 
   /** Room for `rows` samples like `sample`. */
   static like(sample: Sample, rows: number): SampleRows {
-    const dtype = sample.x instanceof Float64Array ? "float64" : "float32";
     return new SampleRows(
       sample.x.length,
       sample.y.length,
       rows,
-      dtype,
+      dtypeOfArray(sample.x),
       sample.label !== undefined,
     );
   }
@@ -138,7 +137,6 @@ export class SampleRows {
     if (!labels) throw new RangeError("SampleCache: relabel needs samples with classes");
     for (let j = 0; j < rows; j++) labels[j] = place[labels[j]];
     this.ny = classes;
-    const dtype = this.x instanceof Float64Array ? "float64" : "float32";
-    this.#oneHot = new OneHot(classes, dtype);
+    this.#oneHot = new OneHot(classes, dtypeOfArray(this.x));
   }
 }

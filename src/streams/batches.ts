@@ -6,6 +6,7 @@
 
 import type { FloatArray, Matrix } from "../matrix.ts";
 import type { Sample } from "./sample.ts";
+import { dtypeOfArray, floats } from "./_blocks.ts";
 
 /**
  * A mini-batch: inputs `x` (`N0 × M`) and targets `y` (`NL × M`), sample `j` in column `j`.
@@ -61,7 +62,10 @@ export function batches(size: number): TransformStream<Sample, Batch> {
   };
   return new TransformStream<Sample, Batch>({
     transform(sample, controller) {
-      rows ??= { x: stagingFor(sample.x, size), y: stagingFor(sample.y, size) };
+      rows ??= {
+        x: floats(dtypeOfArray(sample.x), sample.x.length * size),
+        y: floats(dtypeOfArray(sample.y), sample.y.length * size),
+      };
       putRow(rows.x, count, sample.x, "x", size);
       putRow(rows.y, count, sample.y, "y", size);
       if (++count === size) {
@@ -73,11 +77,6 @@ export function batches(size: number): TransformStream<Sample, Batch> {
       if (count > 0) controller.enqueue(emit(count));
     },
   });
-}
-
-/** Room for `size` rows like `v`. */
-function stagingFor(v: FloatArray, size: number): FloatArray {
-  return new (v instanceof Float64Array ? Float64Array : Float32Array)(v.length * size);
 }
 
 /** Copies `v` into row `j` of `rows` (rows of `rows.length / size` values). */
@@ -93,7 +92,7 @@ function matrixFor(v: FloatArray, cols: number): Matrix {
   return {
     rows: v.length,
     cols,
-    data: new (v instanceof Float64Array ? Float64Array : Float32Array)(v.length * cols),
+    data: floats(dtypeOfArray(v), v.length * cols),
   };
 }
 

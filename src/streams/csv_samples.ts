@@ -126,15 +126,9 @@ export function csvSamples(
   input: ReadableStream<Uint8Array>,
   options: CsvSamplesOptions,
 ): ReadableStream<Sample> {
-  const { parser, done } = parserFor(options); // checks the options on this thread, at once
-  if (options.worker && workerAvailable()) {
-    const classes = options.task === "regression"
-      ? 0
-      : typeof options.classes === "number"
-      ? options.classes
-      : options.classes?.length ?? 0;
-    return samplesInWorker(input, options, classes, options.dtype ?? "float32");
-  }
+  // The options are checked on this thread, at once, wherever the parse then runs.
+  const { parser, done, classes, dtype } = parserFor(options);
+  if (options.worker && workerAvailable()) return samplesInWorker(input, options, classes, dtype);
   return samplesOf(input, parser, done);
 }
 

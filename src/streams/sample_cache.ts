@@ -8,7 +8,7 @@
 import type { FloatArray } from "../kernels/types.ts";
 import { Random } from "../random.ts";
 import { SampleRows } from "./_rows.ts";
-import { Slab } from "./_blocks.ts";
+import { dtypeOfArray, Slab } from "./_blocks.ts";
 import type { Batch } from "./batches.ts";
 import type { Sample } from "./sample.ts";
 import { shuffleInPlace } from "./shuffle.ts";
@@ -212,7 +212,7 @@ export class SampleCache {
    */
   batches(size: number, seed?: number): ReadableStream<Batch> {
     const order = seed === undefined ? this.#identity() : this.#order(seed);
-    const slab = new Slab(this.#rows?.x instanceof Float64Array ? "float64" : "float32");
+    const slab = new Slab(this.#rows ? dtypeOfArray(this.#rows.x) : "float32");
     let start = 0;
     return new ReadableStream<Batch>({
       pull: (controller) => {

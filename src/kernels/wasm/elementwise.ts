@@ -117,11 +117,8 @@ function copySum(p: Precision): Func {
     c.while(() => c.get(len).i32(kind.width).op(I32.geU), () => {
       kind.load(c.get(x)).set(v);
       kind.store(c.get(out).get(v));
-      kind.add(c.get(sum).get(v)).set(sum).advance(x, kind.bytes, true).advance(
-        out,
-        kind.bytes,
-        true,
-      );
+      kind.add(c.get(sum).get(v)).set(sum);
+      c.advance(x, kind.bytes, true).advance(out, kind.bytes, true);
       c.get(len).i32(kind.width).op(I32.sub).set(len);
     });
     p.scalar.add(kind.sumLanes(c.get(total).get(sum))).set(total);

@@ -16,6 +16,11 @@ export type Target =
   | { kind: "names"; names: readonly string[]; index: Map<string, number> }
   | { kind: "discover"; classes: Discovered };
 
+/** The length of a sample's one-hot `y` for `target`: 0 where `y` is no one-hot vector. */
+export function oneHotLength(target: Target): number {
+  return target.kind === "ids" ? target.count : target.kind === "names" ? target.names.length : 0;
+}
+
 /**
  * Labels found while reading, each with an index in order of first appearance and its numeric
  * value (NaN when it is no number), so that the classes can be sorted once all are known.

@@ -7,19 +7,31 @@
  */
 
 import type { CsvSamplesOptions } from "../csv_samples.ts";
-import type { Config, Discovered, Target } from "./_layout.ts";
+import type { DType } from "../../kernels/types.ts";
+import { type Config, type Discovered, oneHotLength, type Target } from "./_layout.ts";
 import { CsvParser } from "./_parser.ts";
 import { CR, LF, MAX_LINE_BYTES, QUOTE, SPACE, TAB } from "./_tokenizer.ts";
 
+/** What {@linkcode parserFor} makes. */
+export interface ParserFor {
+  parser: CsvParser;
+  /** What to call at the end of the input. */
+  done: () => void;
+  /** The length of the samples' one-hot `y` (0: none), and their element type. */
+  classes: number;
+  dtype: DType;
+}
+
 /** A parser for `options`, and what to call at the end of the input. */
-export function parserFor(options: CsvSamplesOptions): { parser: CsvParser; done: () => void } {
+export function parserFor(options: CsvSamplesOptions): ParserFor {
   const { target, done } = targetOf(options);
   const cfg = configure(options, target);
   const scale = options.scale ?? 1;
   if (typeof scale === "number" && !Number.isFinite(scale)) {
     throw new RangeError(`csvSamples: scale must be a finite number, got ${scale}`);
   }
-  return { parser: new CsvParser(cfg, { scale, targetScale: options.targetScale }), done };
+  const parser = new CsvParser(cfg, { scale, targetScale: options.targetScale });
+  return { parser, done, classes: oneHotLength(target), dtype: cfg.dtype };
 }
 
 const DEFAULT_MAX_CLASSES = 1000;

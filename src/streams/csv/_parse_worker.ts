@@ -13,6 +13,7 @@ import type { FloatArray } from "../../kernels/types.ts";
 import type { Sample } from "../sample.ts";
 import { parserFor } from "./_options.ts";
 import type { CsvParser } from "./_parser.ts";
+import { dtypeOfArray, floats } from "../_blocks.ts";
 
 /** What the calling thread sends: the options (callbacks replaced by flags), chunks, the end. */
 export type Request =
@@ -55,16 +56,19 @@ export type Reply =
 export function pack(samples: Sample[]): [Reply, Transferable[]] {
   const count = samples.length, first = samples[0];
   const nx = first?.x.length ?? 0, ny = first?.y.length ?? 0;
-  const Type = first?.x instanceof Float64Array ? Float64Array : Float32Array;
+  const dtype = first ? dtypeOfArray(first.x) : "float32";
   const classified = first?.label !== undefined;
-  const x = new Type(count * nx), y = classified ? null : new Type(count * ny);
+  const x = floats(dtype, count * nx), y = classified ? null : floats(dtype, count * ny);
   const labels = classified ? new Int32Array(count) : null;
   samples.forEach((s, i) => {
     x.set(s.x, i * nx);
     if (y) y.set(s.y, i * ny);
     if (labels) labels[i] = s.label!;
   });
-  const buffers = [x.buffer, y?.buffer, labels?.buffer].filter((b) => b !== undefined);
+  // Made here, so plain ArrayBuffers.
+  const buffers = [x.buffer, y?.buffer, labels?.buffer].filter((b) =>
+    b !== undefined
+  ) as ArrayBuffer[];
   return [{ type: "samples", x, y, labels, count }, buffers];
 }
 

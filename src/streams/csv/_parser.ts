@@ -20,6 +20,7 @@ import {
   type Layout,
   LayoutError,
   listed,
+  oneHotLength,
 } from "./_layout.ts";
 import {
   Carry,
@@ -177,12 +178,7 @@ export class CsvParser {
       throw e;
     }
     this.#layout = decided.layout;
-    const target = this.#cfg.target;
-    const classes = target.kind === "ids"
-      ? target.count
-      : target.kind === "names"
-      ? target.names.length
-      : 0;
+    const classes = oneHotLength(this.#cfg.target);
     if (classes > 0) this.#oneHot = new OneHot(classes, this.#cfg.dtype);
     if (!decided.header) return start;
     this.#cfg.onHeader?.(decided.labels.map((column) => row.fields[column].text));
