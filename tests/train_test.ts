@@ -4,6 +4,7 @@
 
 import assert from "node:assert/strict";
 import { csvSamples, type EpochEvent, Network, type Sample, SGD, train } from "../mod.ts";
+import { wasmKernelsOf } from "../src/kernels/backend.ts";
 
 const digits = (path: string) => async () =>
   csvSamples((await Deno.open(path)).readable, { source: path, classes: 10, scale: 1 / 16 });
@@ -72,4 +73,32 @@ Deno.test("the same seed gives bit-identical parameters after an epoch; another 
   const [a, b, c] = [await run(7), await run(7), await run(8)];
   assert.deepEqual(a, b);
   assert.notDeepEqual(a, c);
+});
+
+Deno.test("epochs do not grow the network's storage: its step buffers are made once", async () => {
+  // 64-1024-10: a set of buffers shaped like the parameters is 300 KB; 40 epochs of three sets
+  // each would pass the 16 MiB the storage starts with.
+  const net = new Network({ sizes: [64, 1024, 10], activations: ["relu", "softmax"], seed: 1 });
+  const data = () =>
+    ReadableStream.from<Sample>(Array.from({ length: 8 }, (_, i) => ({
+      x: new Float32Array(64).fill(i / 8),
+      y: Float32Array.from({ length: 10 }, (_, k) => (k === i % 10 ? 1 : 0)),
+    })));
+  const kernels = wasmKernelsOf(net.layers[0].W.data);
+  assert.ok(kernels, `the test needs wasm storage, not ${net.kernels}`);
+  const storage = () => kernels.memory.buffer.byteLength;
+  const run = (epochs: number) =>
+    Array.fromAsync(train({
+      network: net,
+      loss: "cross-entropy",
+      optimizer: new SGD({ learningRate: 0.1 }),
+      data,
+      batchSize: 4,
+      epochs,
+    }));
+  await run(1);
+  const after = storage();
+  await run(40);
+  assert.equal(storage(), after);
+  net.close();
 });

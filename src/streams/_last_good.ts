@@ -24,12 +24,17 @@ export class LastGood {
   /** A slot in the network's storage for the kernel's sum. */
   readonly #total: Matrix;
 
-  /** Keeps the network's parameters as they are now. */
+  /** Copies of the network's parameters as they are now. */
   constructor(network: Network) {
     const copy = (): Layer[] => network.allocGradients().map(({ dW, db }) => ({ W: dW, b: db }));
     [this.#good, this.#spare] = [copy(), copy()];
     this.#total = network.allocGradients()[0].db;
-    network.layers.forEach(({ W, b }, l) => {
+    this.take(network.layers);
+  }
+
+  /** Keeps `layers` as they are, unchecked, as the last good parameters. */
+  take(layers: readonly Layer[]): void {
+    layers.forEach(({ W, b }, l) => {
       this.#good[l].W.data.set(W.data);
       this.#good[l].b.data.set(b.data);
     });

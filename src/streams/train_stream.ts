@@ -21,7 +21,7 @@
 import { CLASSIFICATION_DEFAULT, countCorrect } from "../metrics.ts";
 import type { LossName } from "../losses.ts";
 import { cloneAll } from "../matrix.ts";
-import type { Layer, Network } from "../network.ts";
+import type { Layer, LayerGradient, Network } from "../network.ts";
 import type { Optimizer } from "../optimizers.ts";
 import type { Batch } from "./batches.ts";
 import { LastGood } from "./_last_good.ts";
@@ -163,9 +163,7 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
         throw new RangeError(`TrainStream: ${name} must be an integer >= ${min}, got ${value}`);
       }
     }
-    // In the network's own storage, so that its kernels write the gradients in place.
-    const grads = network.allocGradients();
-    const lastGood = new LastGood(network);
+    const { grads, lastGood } = scratchOf(network);
     super({
       transform({ x, y }, controller) {
         if (signal?.aborted) return controller.terminate();
@@ -198,6 +196,30 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
       },
     });
   }
+}
+
+/** What a network's steps write besides its parameters, in its own storage. */
+interface Scratch {
+  /** Where its kernels write the gradients in place. */
+  grads: LayerGradient[];
+  lastGood: LastGood;
+}
+
+/**
+ * Each network's scratch, made once: a TrainStream is made per epoch, and a network's storage
+ * is freed only with the network, so buffers made per stream piled up epoch after epoch.
+ */
+const scratch = new WeakMap<Network, Scratch>();
+
+/** The scratch of `network`, its last good parameters those it has now. */
+function scratchOf(network: Network): Scratch {
+  let kept = scratch.get(network);
+  if (kept) kept.lastGood.take(network.layers);
+  else {scratch.set(
+      network,
+      kept = { grads: network.allocGradients(), lastGood: new LastGood(network) },
+    );}
+  return kept;
 }
 
 /**
