@@ -62,7 +62,9 @@ async function main(argv: string[]): Promise<number> {
     notes.push(`preset for the bundled digits: ${BUNDLED_PRESET.join(" ")} (flags override it)`);
   }
   config = parseTrainArgs(argv);
+  const reading = performance.now();
   const data = await loadData(config);
+  const readSeconds = (performance.now() - reading) / 1000;
   const sizes = checkLayers(config, data);
   await checkHeldOut(data);
   const wanted = config.threads === "auto"
@@ -79,7 +81,7 @@ async function main(argv: string[]): Promise<number> {
     threads,
   });
   try {
-    return await run({ config, argv, data, sizes, network, resumed, notes });
+    return await run({ config, argv, data, readSeconds, sizes, network, resumed, notes });
   } finally {
     network.close();
   }
@@ -90,6 +92,8 @@ interface Run {
   config: TrainConfig;
   argv: string[];
   data: Dataset;
+  /** How long reading the data took (the training data's one pass, the held-out data's). */
+  readSeconds: number;
   sizes: number[];
   network: Network;
   resumed?: Resumed;
@@ -149,8 +153,15 @@ async function run(r: Run): Promise<number> {
     else code = await onEnd(session, event);
   }
   const seconds = (performance.now() - started) / 1000;
-  const samplesPerSec = (progress.samplesSeen - (start?.samplesSeen ?? 0)) / seconds;
-  await finish(r, files, report, { seconds, samplesPerSec });
+  const samples = progress.samplesSeen - (start?.samplesSeen ?? 0);
+  const speed = {
+    seconds,
+    samplesPerSec: samples / seconds,
+    readSeconds: r.readSeconds,
+    // What a user waits for: the reading before the first step counted in.
+    withReadingSamplesPerSec: samples / (seconds + r.readSeconds),
+  };
+  await finish(r, files, report, speed);
   files?.close();
   return code;
 }
@@ -281,7 +292,12 @@ async function finish(
   r: Run,
   files: RunFiles | undefined,
   report: Report,
-  speed: { seconds: number; samplesPerSec: number },
+  speed: {
+    seconds: number;
+    samplesPerSec: number;
+    readSeconds: number;
+    withReadingSamplesPerSec: number;
+  },
 ): Promise<void> {
   const { config, data, network } = r;
   const options = { loss: config.loss, classification: config.task === "classification" };
@@ -315,7 +331,9 @@ async function finish(
   const accuracy = (e: Evaluation | undefined, name?: string) =>
     e?.accuracy !== undefined ? `, final ${name} accuracy ${e.accuracy.toFixed(4)}` : "";
   console.log(
-    `done in ${speed.seconds.toFixed(1)} s` +
+    `done in ${speed.seconds.toFixed(1)} s (data read in ${speed.readSeconds.toFixed(2)} s, ${
+      Math.round(speed.withReadingSamplesPerSec)
+    } samples/s with it)` +
       (kind === "validation" ? accuracy(held, "validation") : "") +
       accuracy(test, kind === "test" ? data.validationName : data.testName) +
       (summary.model ? `; model written to ${summary.model}` : ""),
