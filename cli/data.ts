@@ -228,15 +228,21 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
     unscale: { mse: mean(sd.map((s) => s * s)), mae: mean(sd) },
   };
   // The training data is parsed in a worker, on the other core, while this thread trains; the
-  // test file on this thread, since it is read each epoch and starting a worker took longer
-  // than parsing the bundled digits' test file (their 20 epochs: 0.8–1.0 s, 0.3 s without).
+  // test file on this thread, since it is read each epoch when it does not fit in memory, and
+  // starting a worker took longer than parsing the bundled digits' test file (their 20 epochs:
+  // 0.8–1.0 s, 0.3 s without).
   const open = (path: string, worker: boolean): Source =>
     openWith(config, { ...csv, worker }, path, classes, scaling);
-  const [train, read] = config.idx
-    ? idxSources(config.idx, scaling)
-    : [open(config.data, true), config.test ? open(config.test, false) : undefined];
-  const room = limit - (split ? split.train.bytes + split.validation.bytes : cache?.bytes ?? 0);
-  const test = read && await heldInMemory(read, room);
+  const room = Math.max(
+    0,
+    limit - (split ? split.train.bytes + split.validation.bytes : cache?.bytes ?? 0),
+  );
+  const [train, test] = config.idx
+    ? [idxSource(config.idx, "train", scaling), await idxHeldOut(config.idx, scaling, room)]
+    : [
+      open(config.data, true),
+      config.test ? await heldInMemory(open(config.test, false), room) : undefined,
+    ];
 
   if (split) {
     return {
@@ -287,8 +293,19 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
  * where evaluating it from memory takes 80–100 ms (B, wasm). Otherwise it is read each time.
  */
 async function heldInMemory(open: Source, limitBytes: number): Promise<Source> {
-  const cache = await SampleCache.collect(await open(), Math.max(0, limitBytes));
-  return cache ? () => Promise.resolve(cache.stream()) : open;
+  return inMemory(await SampleCache.collect(await open(), limitBytes)) ?? open;
+}
+
+/** The t10k pair held in memory (read straight into it) when it fits, as {@linkcode heldInMemory}. */
+async function idxHeldOut(dir: string, scale: Scaling, limitBytes: number): Promise<Source> {
+  const { source, open } = idxPair(dir, "t10k");
+  const options = { source, scale: idxScale(scale), limitBytes };
+  return inMemory(await SampleCache.fromIdx(...await open(), options)) ??
+    idxSource(dir, "t10k", scale);
+}
+
+function inMemory(cache: SampleCache | undefined): Source | undefined {
+  return cache && (() => Promise.resolve(cache.stream()));
 }
 
 /** Regression outputs back in the target's units, given the model's stored scaling. */
@@ -328,20 +345,27 @@ function openWith(
     });
 }
 
-/** Fashion-MNIST / MNIST as the IDX files of a folder: train-* to train on, t10k-* to test on. */
-function idxSources(dir: string, scale: Scaling): [Source, Source] {
+/** An IDX pair of a folder, Fashion-MNIST's / MNIST's: `train-*` to train on, `t10k-*` to test on. */
+function idxPair(dir: string, prefix: "train" | "t10k") {
+  const images = `${dir}/${prefix}-images-idx3-ubyte.gz`,
+    labels = `${dir}/${prefix}-labels-idx1-ubyte.gz`;
+  return {
+    source: { images, labels },
+    open: async () => [await openBytes(images), await openBytes(labels)] as const,
+  };
+}
+
+/** An IDX pair's samples, scaled as the training data was. */
+function idxSource(dir: string, prefix: "train" | "t10k", scale: Scaling): Source {
+  const { source, open } = idxPair(dir, prefix), factor = idxScale(scale);
+  return async () => idxSamples(...await open(), { source, scale: factor });
+}
+
+function idxScale(scale: Scaling): number {
   if (typeof scale !== "number") {
     throw new UsageError("--idx takes --scale auto or a factor: its pixels share one scale");
   }
-  const pair = (prefix: string): Source => async () => {
-    const images = `${dir}/${prefix}-images-idx3-ubyte.gz`,
-      labels = `${dir}/${prefix}-labels-idx1-ubyte.gz`;
-    return idxSamples(await openBytes(images), await openBytes(labels), {
-      source: { images, labels },
-      scale,
-    });
-  };
-  return [pair("train"), pair("t10k")];
+  return scale;
 }
 
 /** What the one pass over the training data found. */
@@ -386,15 +410,12 @@ async function csvPass(
 }
 
 async function idxPass(config: TrainConfig, limit: number, needs: Needs): Promise<Pass> {
-  const dir = config.idx!;
-  const images = `${dir}/train-images-idx3-ubyte.gz`, labels = `${dir}/train-labels-idx1-ubyte.gz`;
-  const open = async () => [await openBytes(images), await openBytes(labels)] as const;
-  const options = { source: { images, labels }, scale: 1 };
+  const { source, open } = idxPair(config.idx!, "train");
   const classes = Array.from({ length: 10 }, (_, i) => String(i));
-  const cache = await SampleCache.fromIdx(...await open(), { ...options, limitBytes: limit });
+  const cache = await SampleCache.fromIdx(...await open(), { source, scale: 1, limitBytes: limit });
   if (cache) return { cache, stats: statsOf(cache, needs), classes };
   // Over the cache limit: one pass for the statistics, and each epoch reads the files again.
-  const samples = idxSamples(...await open(), options);
+  const samples = idxSamples(...await open(), { source, scale: 1 });
   return { ...await collect(samples, new SampleCache(0), needs, undefined), classes };
 }
 
