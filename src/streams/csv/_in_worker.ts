@@ -8,12 +8,12 @@
  */
 
 import type { CsvSamplesOptions } from "../csv_samples.ts";
-import { DataError } from "../../errors.ts";
 import type { DType, FloatArray } from "../../kernels/types.ts";
 import { OneHot } from "../_one_hot.ts";
 import { pullStream } from "../_pull.ts";
 import type { Sample } from "../sample.ts";
 import type { Reply, Request } from "./_parse_worker.ts";
+import { errorOf } from "../_worker_error.ts";
 
 /**
  * Bytes sent to the worker whose samples the consumer has not taken yet, at most: enough that
@@ -133,13 +133,7 @@ export function samplesInWorker(
           stop();
           return true;
         case "error":
-          throw reply.data
-            ? new DataError(
-              reply.data.reason,
-              reply.data,
-              readFailure ? { cause: readFailure.error } : undefined,
-            )
-            : Object.assign(new Error(reply.message), { name: reply.name });
+          throw errorOf(reply, readFailure ? { cause: readFailure.error } : undefined);
       }
     },
     cancel: async (reason) => {

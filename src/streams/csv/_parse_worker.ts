@@ -14,6 +14,7 @@ import type { Sample } from "../sample.ts";
 import { parserFor } from "./_options.ts";
 import type { CsvParser } from "./_parser.ts";
 import { dtypeOfArray, floats } from "../_blocks.ts";
+import { type ErrorReply, errorReply } from "../_worker_error.ts";
 
 /** What the calling thread sends: the options (callbacks replaced by flags), chunks, the end. */
 export type Request =
@@ -44,13 +45,7 @@ export type Reply =
   }
   | { type: "classes"; classes: string[]; place: Uint32Array }
   | { type: "done" }
-  | {
-    type: "error";
-    /** A DataError's parts, or another error's message. */
-    data?: { reason: string; source: string; line: number; column: number };
-    name: string;
-    message: string;
-  };
+  | ErrorReply;
 
 /** The samples of one chunk in three arrays, and the arrays to transfer. */
 export function pack(samples: Sample[]): [Reply, Transferable[]] {
@@ -107,15 +102,7 @@ function serve(scope: { postMessage(m: Reply, t?: Transferable[]): void }): (r: 
       }
     } catch (e) {
       if (out.length > 0) send(out);
-      const error = e instanceof Error ? e : new Error(String(e));
-      scope.postMessage({
-        type: "error",
-        data: e instanceof DataError
-          ? { reason: e.reason, source: e.source, line: e.line, column: e.column }
-          : undefined,
-        name: error.name,
-        message: error.message,
-      });
+      scope.postMessage(errorReply(e));
     }
   };
 }
