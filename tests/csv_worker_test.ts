@@ -7,7 +7,7 @@
 
 import assert from "node:assert/strict";
 import { csvSamples, type CsvSamplesOptions, DataError, type Sample } from "../mod.ts";
-import { workerAvailable } from "../src/streams/csv/_in_worker.ts";
+import { parseWorkerAvailable } from "../src/streams/csv/_in_worker.ts";
 
 const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
 
@@ -51,7 +51,7 @@ const cases: [string, CsvSamplesOptions][] = [
 ];
 
 Deno.test("csv worker: it runs here (the test task may read the package), so the tests below test it", () => {
-  assert.ok(workerAvailable());
+  assert.ok(parseWorkerAvailable());
 });
 
 for (const [file, base] of cases) {

@@ -24,7 +24,7 @@ import type { Sample } from "./sample.ts";
 import { readAll } from "./_portable.ts";
 import type { CsvParser } from "./csv/_parser.ts";
 import { parserFor } from "./csv/_options.ts";
-import { samplesInWorker, workerAvailable } from "./csv/_in_worker.ts";
+import { parseWorkerAvailable, samplesInWorker } from "./csv/_in_worker.ts";
 
 /** How {@linkcode csvSamples} reads a CSV. */
 export interface CsvSamplesOptions {
@@ -128,7 +128,9 @@ export function csvSamples(
 ): ReadableStream<Sample> {
   // The options are checked on this thread, at once, wherever the parse then runs.
   const { parser, done, classes, dtype } = parserFor(options);
-  if (options.worker && workerAvailable()) return samplesInWorker(input, options, classes, dtype);
+  if (options.worker && parseWorkerAvailable()) {
+    return samplesInWorker(input, options, classes, dtype);
+  }
   return samplesOf(input, parser, done);
 }
 

@@ -13,7 +13,7 @@ import { OneHot } from "../_one_hot.ts";
 import { pullStream } from "../_pull.ts";
 import type { Sample } from "../sample.ts";
 import type { Reply, Request } from "./_parse_worker.ts";
-import { errorOf } from "../_worker_error.ts";
+import { errorOf, workerAvailable } from "../_workers.ts";
 
 /**
  * Bytes sent to the worker whose samples the consumer has not taken yet, at most: enough that
@@ -25,21 +25,9 @@ const AHEAD_BYTES = 4 * 2 ** 20;
 
 const WORKER_URL = new URL("./_parse_worker.ts", import.meta.url);
 
-/**
- * Whether a worker can parse here: the engine has module workers and, in Deno, the parser's
- * modules may be read (a worker loads its code as a file; without that permission the parse
- * stays on the calling thread, as the `blas` backend falls back without FFI).
- */
-export function workerAvailable(): boolean {
-  if (typeof Worker !== "function") return false;
-  const deno = (globalThis as { Deno?: typeof Deno }).Deno;
-  if (deno === undefined || WORKER_URL.protocol !== "file:") return true;
-  const src = new URL("../../", WORKER_URL);
-  try {
-    return deno.permissions.querySync({ name: "read", path: src }).state === "granted";
-  } catch {
-    return false;
-  }
+/** Whether a worker can parse here (see `workerAvailable` in `_workers.ts`). */
+export function parseWorkerAvailable(): boolean {
+  return workerAvailable(WORKER_URL);
 }
 
 /** The samples of `input` as a worker parses them with `options`. */

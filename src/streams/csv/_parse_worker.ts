@@ -14,7 +14,7 @@ import type { Sample } from "../sample.ts";
 import { parserFor } from "./_options.ts";
 import type { CsvParser } from "./_parser.ts";
 import { dtypeOfArray, floats } from "../_blocks.ts";
-import { type ErrorReply, errorReply } from "../_worker_error.ts";
+import { type ErrorReply, errorReply } from "../_workers.ts";
 
 /** What the calling thread sends: the options (callbacks replaced by flags), chunks, the end. */
 export type Request =
