@@ -60,8 +60,8 @@ export interface TrainConfig {
   seed: number;
   /**
    * Feature scaling, computed on the training data: `"standard"` (per-feature mean 0, sd 1),
-   * `"minmax"` (per feature to 0..1), `"auto"` (divide by the largest absolute value), or a
-   * factor. `undefined`: standard for CSV, auto for IDX.
+   * `"minmax"` (per feature to 0..1), `"auto"` (divide by the largest absolute value; for IDX
+   * pixels, by 255), or a factor. `undefined`: standard for CSV, auto for IDX.
    */
   scale?: number | "auto" | "standard" | "minmax";
   /** The most distinct labels a classification CSV may have. */
@@ -126,11 +126,12 @@ Data
                          column named label/class/target/species/y, else the last)
   --task T               ${CHOICES.task.join(" or ")} (default classification)
   --scale S              standard (CSV default: per feature to mean 0, sd 1), minmax
-                         (per feature to 0..1), auto (IDX default: divide by the largest
-                         absolute value) or a factor X > 0; computed on the training data,
-                         stored in the model, applied by predict
+                         (per feature to 0..1), auto (divide by the largest absolute value;
+                         IDX default: by 255) or a factor X > 0; computed on the training
+                         data, stored in the model, applied by predict
   --max-classes N        the most distinct labels a CSV may have (default 1000)
-  --shuffle-buffer N     shuffle buffer size when streaming; 0 = file order (default 1024)
+  --shuffle-buffer N     shuffle buffer size when streaming, and the window the first epoch
+                         of --idx shuffles within as it is read; 0 = file order (default 1024)
   --cache-mb N           keep the parsed data in memory up to N MiB and shuffle it
                          fully each epoch (default 1024)
 Network

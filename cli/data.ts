@@ -6,7 +6,9 @@
  * fits under `--cache-mb`, keeps it parsed in memory. So any source works, a FIFO or
  * `/dev/stdin` included, as long as it fits the cache. Then each epoch is a full seeded
  * shuffle of the cache, with no re-parsing; data too large to cache is read from its file
- * (or URL) again each epoch through a shuffle buffer. The mode used is reported.
+ * (or URL) again each epoch through a shuffle buffer. `--idx` data needs no statistics (its
+ * pixels are scaled by a known factor), so a worker reads it into the cache while the first
+ * epoch trains, shuffled within windows. The mode used is reported.
  *
  * A source is a path or an `http://`/`https://` URL (fetched each time it is opened;
  * `Content-Encoding: gzip` is undone by `fetch`, and a gzipped CSV body by magic bytes).
@@ -194,12 +196,15 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
   const csv: CsvSamplesOptions = { label: config.label, task: config.task };
   const limit = config.cacheMb * 2 ** 20;
   const mode = config.scale ?? (config.idx ? "auto" : "standard");
-  const needs = needsOf(mode);
+  // IDX pixels are scaled as they are read (no statistics first), so training starts at once.
+  const factor = config.idx ? idxFactor(mode) : undefined;
+  const needs = needsOf(factor ?? mode);
   const pass = config.idx
-    ? await idxPass(config, limit, needs)
+    ? await idxPass(config, limit, factor!)
     : await csvPass(config, csv, limit, needs);
   const { cache, classes, targetNames } = pass;
   const classification = config.task === "classification";
+  if (config.validationSplit > 0) await cache?.ready; // a split takes every sample
   const split = config.validationSplit > 0 && cache
     ? splitValidation(cache, config.validationSplit, config.seed, { stratify: classification })
     : undefined;
@@ -209,10 +214,11 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
     );
   }
   // Statistics of what is trained on: the validation part must not leak into the scaling.
-  const stats = split ? statsOf(split.train, needs) : pass.stats;
-  const scaling = scalingOf(mode, stats, config.task === "regression");
+  const stats = split && !factor ? statsOf(split.train, needs) : pass.stats;
+  const scaling = factor ?? scalingOf(mode, stats, config.task === "regression");
   const features = typeof scaling === "number" ? uniform(scaling, stats.features) : scaling;
-  for (const part of split ? [split.train, split.validation] : cache ? [cache] : []) {
+  const parts = split ? [split.train, split.validation] : cache ? [cache] : [];
+  for (const part of factor ? [] : parts) {
     part.transform(features, typeof scaling === "number" ? undefined : scaling.targets);
   }
   const sd = typeof scaling === "number" || !scaling.targets
@@ -238,7 +244,14 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
     limit - (split ? split.train.bytes + split.validation.bytes : cache?.bytes ?? 0),
   );
   const [train, test] = config.idx
-    ? [idxSource(config.idx, "train", scaling), await idxHeldOut(config.idx, scaling, room)]
+    ? [
+      idxSource(config.idx, "train", factor!),
+      // Read while the training pair fills; a fault of that pair's is told first.
+      await idxHeldOut(config.idx, factor!, room).catch(async (e) => {
+        await cache?.ready;
+        throw e;
+      }),
+    ]
     : [
       open(config.data, true),
       config.test ? await heldInMemory(open(config.test, false), room) : undefined,
@@ -262,11 +275,17 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
   if (cache) {
     const mib = (cache.bytes / 2 ** 20).toFixed(1);
     const order = config.shuffleBuffer > 0 ? "a full shuffle each epoch" : "in file order";
+    const first = config.shuffleBuffer > 0 ? `windows of ${config.shuffleBuffer}` : "";
+    const reading = factor && first
+      ? ` as it is read, the first epoch training meanwhile, shuffled within ${first}; then`
+      : factor
+      ? " as it is read, the first epoch training meanwhile;"
+      : ",";
     return {
       ...base,
       samples: cache.length,
-      mode: `cached in memory (${mib} MiB), ${order}`,
-      ...fromCache(cache, config),
+      mode: `cached in memory (${mib} MiB)${reading} ${order}`,
+      ...fromCache(cache, config, factor !== undefined),
       validation,
       validationName,
     };
@@ -297,9 +316,9 @@ async function heldInMemory(open: Source, limitBytes: number): Promise<Source> {
 }
 
 /** The t10k pair held in memory (read straight into it) when it fits, as {@linkcode heldInMemory}. */
-async function idxHeldOut(dir: string, scale: Scaling, limitBytes: number): Promise<Source> {
+async function idxHeldOut(dir: string, scale: number, limitBytes: number): Promise<Source> {
   const { source, open } = idxPair(dir, "t10k");
-  const options = { source, scale: idxScale(scale), limitBytes };
+  const options = { source, scale, limitBytes };
   return inMemory(await SampleCache.fromIdx(...await open(), options)) ??
     idxSource(dir, "t10k", scale);
 }
@@ -315,11 +334,23 @@ export function unscaleTargets(scale: Scaling, values: number[]): number[] {
   return values.map((v, j) => v / targets.factor[j] + targets.offset[j]);
 }
 
-/** Each epoch from the cache: a full seeded shuffle (or stored order), as ready batches. */
-function fromCache(cache: SampleCache, config: TrainConfig): Pick<Dataset, "batches"> {
+/**
+ * Each epoch from the cache: a full seeded shuffle (or stored order), as ready batches. When
+ * the cache `fills` as it is read, the first epoch trains meanwhile, shuffled within windows of
+ * `--shuffle-buffer` samples: an order fixed whatever the timing.
+ */
+function fromCache(
+  cache: SampleCache,
+  config: TrainConfig,
+  fills = false,
+): Pick<Dataset, "batches"> {
+  const shuffled = config.shuffleBuffer > 0;
   return {
-    batches: (epoch, size) =>
-      cache.batches(size, config.shuffleBuffer > 0 ? epochSeed(config.seed, epoch) : undefined),
+    batches: (epoch, size) => {
+      const seed = shuffled ? epochSeed(config.seed, epoch) : undefined;
+      const window = fills && epoch === 1 && shuffled ? config.shuffleBuffer : undefined;
+      return cache.batches(size, seed, window);
+    },
   };
 }
 
@@ -356,16 +387,20 @@ function idxPair(dir: string, prefix: "train" | "t10k") {
 }
 
 /** An IDX pair's samples, scaled as the training data was. */
-function idxSource(dir: string, prefix: "train" | "t10k", scale: Scaling): Source {
-  const { source, open } = idxPair(dir, prefix), factor = idxScale(scale);
-  return async () => idxSamples(...await open(), { source, scale: factor });
+function idxSource(dir: string, prefix: "train" | "t10k", scale: number): Source {
+  const { source, open } = idxPair(dir, prefix);
+  return async () => idxSamples(...await open(), { source, scale });
 }
 
-function idxScale(scale: Scaling): number {
-  if (typeof scale !== "number") {
-    throw new UsageError("--idx takes --scale auto or a factor: its pixels share one scale");
-  }
-  return scale;
+/**
+ * The factor of IDX pixels: `auto` is 1/255, for bytes 0–255 (as torchvision's `ToTensor`
+ * and Keras' examples divide), so the pixels are scaled as they are read and training need
+ * not wait for their largest value.
+ */
+function idxFactor(mode: NonNullable<TrainConfig["scale"]>): number {
+  if (typeof mode === "number") return mode;
+  if (mode === "auto") return 1 / 255;
+  throw new UsageError("--idx takes --scale auto or a factor: its pixels share one scale");
 }
 
 /** What the one pass over the training data found. */
@@ -409,14 +444,32 @@ async function csvPass(
   return { ...pass, classes, targetNames };
 }
 
-async function idxPass(config: TrainConfig, limit: number, needs: Needs): Promise<Pass> {
+/**
+ * The training pair, read into the cache by a worker on the other core: the cache comes back
+ * once the header is read, and the first epoch trains while the rest arrive. Over the cache
+ * limit, each epoch reads the files again. No statistics: the pixels are scaled as they are read.
+ */
+async function idxPass(config: TrainConfig, limit: number, scale: number): Promise<Pass> {
   const { source, open } = idxPair(config.idx!, "train");
   const classes = Array.from({ length: 10 }, (_, i) => String(i));
-  const cache = await SampleCache.fromIdx(...await open(), { source, scale: 1, limitBytes: limit });
-  if (cache) return { cache, stats: statsOf(cache, needs), classes };
-  // Over the cache limit: one pass for the statistics, and each epoch reads the files again.
-  const samples = idxSamples(...await open(), { source, scale: 1 });
-  return { ...await collect(samples, new SampleCache(0), needs, undefined), classes };
+  let header = { count: 0, rows: 0, cols: 0 };
+  const options = {
+    source,
+    scale,
+    limitBytes: limit,
+    worker: true,
+    onHeader: (h: typeof header) => header = h,
+  };
+  const cache = await SampleCache.fromIdx(...await open(), options);
+  const { count, rows, cols } = header;
+  const stats = { count, features: rows * cols, targets: 0, ...unsummed(rows * cols) };
+  return { cache, stats, classes };
+}
+
+/** Statistics not summed: NaN, as `Stats` has them. */
+function unsummed(features: number): Pick<Stats, "mean" | "sd" | "min" | "max"> {
+  const nan = () => new Float64Array(features).fill(NaN);
+  return { mean: nan(), sd: nan(), min: nan(), max: nan() };
 }
 
 /**

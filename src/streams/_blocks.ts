@@ -21,9 +21,12 @@ export function dtypeOfArray(a: FloatArray): DType {
   return a instanceof Float64Array ? "float64" : "float32";
 }
 
-/** A zeroed array of `length` elements of `dtype`. */
-export function floats(dtype: DType, length: number): FloatArray {
-  return dtype === "float64" ? new Float64Array(length) : new Float32Array(length);
+/** A zeroed array of `length` elements of `dtype`, on a SharedArrayBuffer when `shared`. */
+export function floats(dtype: DType, length: number, shared = false): FloatArray {
+  if (dtype === "float64") {
+    return shared ? new Float64Array(new SharedArrayBuffer(8 * length)) : new Float64Array(length);
+  }
+  return shared ? new Float32Array(new SharedArrayBuffer(4 * length)) : new Float32Array(length);
 }
 
 /** Elements per slab: 1 MiB of float32. */

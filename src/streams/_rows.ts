@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { FloatArray } from "../kernels/types.ts";
+import type { DType, FloatArray } from "../kernels/types.ts";
 import { type Batch, gatherColumns, oneHotColumns } from "./batches.ts";
 import { dtypeOfArray, floats, type Slab } from "./_blocks.ts";
 import { OneHot } from "./_one_hot.ts";
@@ -37,6 +37,37 @@ export class SampleRows {
     this.labels = classes ? new Int32Array(rows) : null;
     this.y = floats(dtype, classes ? 0 : rows * ny);
     this.#oneHot = classes && ny > 0 ? new OneHot(ny, dtype) : null;
+  }
+
+  /**
+   * Room for the `count` images of an IDX header and their classes, on SharedArrayBuffers when
+   * `shared` (for a worker to fill); none when they would take more than `limitBytes`.
+   */
+  static forImages(
+    header: { count: number; pixels: number; classes: number; dtype: DType },
+    limitBytes: number,
+    shared: boolean,
+  ): SampleRows | undefined {
+    const { count, pixels, classes, dtype } = header;
+    const rows = new SampleRows(pixels, classes, 0, dtype, true);
+    // Shuffled orders index samples with 32-bit integers.
+    if (count * rows.bytesPerRow > limitBytes || count > 2 ** 32) return undefined;
+    rows.x = floats(dtype, count * pixels, shared);
+    rows.labels = shared ? new Int32Array(new SharedArrayBuffer(4 * count)) : new Int32Array(count);
+    return rows;
+  }
+
+  /** Rows over the arrays of {@linkcode SampleRows.forImages} (filled, or being filled, elsewhere). */
+  static overImages(
+    x: FloatArray,
+    labels: Int32Array,
+    pixels: number,
+    classes: number,
+  ): SampleRows {
+    const rows = new SampleRows(pixels, classes, 0, dtypeOfArray(x), true);
+    rows.x = x;
+    rows.labels = labels;
+    return rows;
   }
 
   /** Room for `rows` samples like `sample`. */

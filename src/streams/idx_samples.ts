@@ -107,17 +107,19 @@ export type IdxRoom = (
  * {@linkcode idxSamples}. No sample, block or copy per image: Fashion-MNIST's 60,000 images
  * took 0.5–0.65 s as a sample stream collected into a cache, 0.40–0.46 s so (about 0.18 s of
  * it gunzip, 0.16 s the conversion, most of that first writes to fresh memory). False when `room`
- * gave none (both inputs are then cancelled).
+ * gave none (both inputs are then cancelled). `onFilled` hears how many images are in, after
+ * each chunk.
  */
 export async function readIdxInto(
   images: ReadableStream<Uint8Array>,
   labels: ReadableStream<Uint8Array>,
   options: IdxSamplesOptions,
   room: IdxRoom,
+  onFilled?: (count: number) => void,
 ): Promise<boolean> {
   const pair = pairOf(images, labels, options);
   try {
-    return await pair.into(room);
+    return await pair.into(room, onFilled);
   } catch (e) {
     await pair.cancel(e).catch(() => {});
     throw e;
@@ -222,7 +224,7 @@ class IdxPair {
   }
 
   /** Reads every image and label into the arrays `room` gives; false when it gives none. */
-  async into(room: IdxRoom): Promise<boolean> {
+  async into(room: IdxRoom, onFilled?: (count: number) => void): Promise<boolean> {
     const { count, rows, cols } = this.header ??= await this.readHeaders();
     const pixels = rows * cols;
     const { table, classes, dtype } = this.cfg;
@@ -236,6 +238,7 @@ class IdxPair {
       arrays.labels.set(this.labels.peek(m), this.index);
       convert(this.images.peek(m * pixels), table, arrays.x, this.index * pixels);
       this.advance(m, pixels);
+      onFilled?.(this.index);
     }
     await this.expectEnds();
     return true;
