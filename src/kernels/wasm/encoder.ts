@@ -6,14 +6,15 @@
  * binary, and can choose relaxed or plain SIMD on the machine it runs on. The
  * writer knows LEB128 numbers, a module of exported functions that imports one
  * memory, and a {@linkcode Code} builder for function bodies. It knows no
- * opcode names beyond control flow, locals and integer arithmetic; the float
- * instructions live with the precision that uses them (`precision.ts`).
+ * opcode names beyond control flow, locals and integer arithmetic (i32 for
+ * addresses and counters, i64 for the CSV parser's eight bytes at a time); the
+ * float instructions live with the code that uses them (`precision.ts`).
  *
  * @module
  */
 
 /** The binary codes of the value types the kernels use. */
-export const ValType = { i32: 0x7f, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
+export const ValType = { i32: 0x7f, i64: 0x7e, f32: 0x7d, f64: 0x7c, v128: 0x7b } as const;
 /** One of the value types in {@linkcode ValType}. */
 export type ValType = (typeof ValType)[keyof typeof ValType];
 
@@ -34,12 +35,42 @@ export function i32s(count: number): ValType[] {
 /** Opcodes of the integer instructions the generators use for addresses and counters. */
 export const I32 = {
   eqz: 0x45,
+  eq: 0x46,
   ne: 0x47,
+  ltU: 0x49,
+  gtU: 0x4b,
   leU: 0x4d,
   geU: 0x4f,
   add: 0x6a,
   sub: 0x6b,
   mul: 0x6c,
+  and: 0x71,
+  shl: 0x74,
+  shrU: 0x76,
+  /** `(i64) → i32`: the low 32 bits. */
+  wrapI64: 0xa7,
+  /** `(addr) → i32`: the byte at `addr + offset` ({@linkcode Code.mem}'s immediates), zero-extended. */
+  load8U: 0x2d,
+  /** `(addr, i32) →` stored at `addr + offset` ({@linkcode Code.mem}'s immediates). */
+  store: 0x36,
+} as const;
+
+/** Opcodes of the i64 instructions: the CSV parser reads eight bytes of text as one i64. */
+export const I64 = {
+  /** `(addr) → i64` from `addr + offset`, at any alignment: needs {@linkcode Code.mem}'s immediates. */
+  load: 0x29,
+  /** The count of trailing zero bits; 64 for zero. */
+  ctz: 0x7a,
+  add: 0x7c,
+  sub: 0x7d,
+  mul: 0x7e,
+  and: 0x83,
+  or: 0x84,
+  xor: 0x85,
+  shl: 0x86,
+  shrU: 0x88,
+  /** `(i32) → i64`, zero-extended. */
+  extendI32U: 0xad,
 } as const;
 
 /** The prefix byte of every SIMD (and relaxed SIMD) instruction. */
@@ -66,22 +97,25 @@ export function unsignedLeb(n: number): number[] {
 }
 
 /**
- * `n` as signed LEB128: like {@linkcode unsignedLeb}, but it stops once the
- * remaining bits are all copies of the sign bit of the last byte.
+ * The integer `value` as signed LEB128: like {@linkcode unsignedLeb}, but it
+ * stops once the remaining bits are all copies of the sign bit of the last
+ * byte. A bigint carries i64 constants beyond a double's 53 bits.
  *
  * @example
  * ```ts
  * import assert from "node:assert/strict";
  * import { signedLeb } from "./encoder.ts";
  * assert.deepEqual(signedLeb(-123456), [0xc0, 0xbb, 0x78]);
+ * assert.deepEqual(signedLeb(1n << 63n).length, 10);
  * ```
  */
-export function signedLeb(n: number): number[] {
+export function signedLeb(value: number | bigint): number[] {
+  let n = BigInt(value);
   const out: number[] = [];
   for (;;) {
-    const low = ((n % 128) + 128) % 128;
-    n = Math.floor(n / 128);
-    const done = (n === 0 && (low & 0x40) === 0) || (n === -1 && (low & 0x40) !== 0);
+    const low = Number(n & 127n);
+    n >>= 7n; // arithmetic: rounds toward −∞, as the format wants
+    const done = (n === 0n && (low & 0x40) === 0) || (n === -1n && (low & 0x40) !== 0);
     out.push(done ? low : low | 0x80);
     if (done) return out;
   }
@@ -174,6 +208,11 @@ export class Code {
     return this.op(0x41, ...signedLeb(value));
   }
 
+  /** `i64.const`, from a bigint: its bits as an unsigned or a signed 64-bit number. */
+  i64(value: bigint): this {
+    return this.op(0x42, ...signedLeb(BigInt.asIntN(64, value)));
+  }
+
   /** `local += step` for an i32 local, `step` a local or, when `constant`, a number. */
   advance(local: number, step: number, constant = false): this {
     this.get(local);
@@ -247,12 +286,14 @@ export interface Func {
   readonly name: string;
   /** Parameter types. */
   readonly params: readonly ValType[];
+  /** Result types; none when absent. */
+  readonly results?: readonly ValType[];
   /** The body, built with the same `params`. */
   readonly code: Code;
 }
 
 /**
- * A module whose functions return nothing and which imports its memory as
+ * A module of functions, most returning nothing, which imports its memory as
  * `env.memory`, declared shared or not (a shared import needs a maximum; the
  * largest one is declared so any shared memory fits).
  *
@@ -265,7 +306,11 @@ export interface Func {
  * ```
  */
 export function encodeModule(funcs: readonly Func[], shared: boolean): Uint8Array<ArrayBuffer> {
-  const types = funcs.map((f) => [0x60, ...vec(f.params.map((t) => [t])), 0]);
+  const types = funcs.map((f) => [
+    0x60,
+    ...vec(f.params.map((t) => [t])),
+    ...vec((f.results ?? []).map((t) => [t])),
+  ]);
   const limits = shared ? [0x03, 0, ...unsignedLeb(65536)] : [0x00, 0];
   const memoryImport = [...name("env"), ...name("memory"), 0x02, ...limits];
   const exports = funcs.map((f, i) => [...name(f.name), 0x00, ...unsignedLeb(i)]);

@@ -1,7 +1,8 @@
 /**
  * CSV rows to samples: whole rows are parsed from the bytes straight into sample blocks, with
- * a fast path for runs of plain numbers. A row cut by the end of a chunk is kept in a
- * {@linkcode Carry} and parsed once a chunk completes it, so no field state crosses chunks.
+ * a fast path for runs of plain numbers (a WebAssembly kernel, {@linkcode PlainRun}). A row cut
+ * by the end of a chunk is kept in a {@linkcode Carry} and parsed once a chunk completes it, so
+ * no field state crosses chunks.
  *
  * @module
  */
@@ -11,7 +12,7 @@ import type { FloatArray } from "../../kernels/types.ts";
 import { blockRows, floats } from "../_blocks.ts";
 import { OneHot } from "../_one_hot.ts";
 import type { Sample } from "../sample.ts";
-import { POW10 } from "./_number.ts";
+import { PlainRun } from "./_plain_run.ts";
 import {
   CLASS_ID,
   CLASS_NAME,
@@ -25,14 +26,12 @@ import {
 import {
   Carry,
   CR,
-  DOT,
   type Field,
   fieldNumber,
   fieldText,
   INCOMPLETE,
   LF,
   lineEnd,
-  MINUS,
   readRow,
   type RowError,
   scanField,
@@ -79,6 +78,8 @@ export class CsvParser {
   /** The line of the next row. */
   #line = 1;
   #block: FloatArray = new Float32Array(0);
+  /** The fast path, made with the layout: a row's values go to its slot, then to the block. */
+  #plain: PlainRun | null = null;
   #used = 0;
   #capacity = 0;
 
@@ -133,6 +134,7 @@ export class CsvParser {
       this.#bomChecked = true;
     }
     this.#used = this.#capacity = 0; // a fresh block: a row retried later must not see stale ones
+    this.#plain?.forget();
     const { pad, maxLineBytes } = this.#cfg;
     for (;;) {
       const cut = end - p > maxLineBytes, stop = cut ? p + maxLineBytes + 1 : end;
@@ -178,6 +180,7 @@ export class CsvParser {
       throw e;
     }
     this.#layout = decided.layout;
+    this.#plain = new PlainRun(decided.layout, this.#cfg.dtype, this.#cfg.delimiter);
     const classes = oneHotLength(this.#cfg.target);
     if (classes > 0) this.#oneHot = new OneHot(classes, this.#cfg.dtype);
     if (!decided.header) return start;
@@ -206,8 +209,8 @@ export class CsvParser {
     const o = this.#slot(end - start);
     const c: Cursor = { p: start, col: 0, line: this.#line, label: -1 };
     for (;;) {
-      this.#plainRun(buf, end, o, c);
-      if (!this.#field(buf, end, final, o, c)) return INCOMPLETE;
+      this.#plain!.run(buf, end, c);
+      if (!this.#field(buf, end, final, c)) return INCOMPLETE;
       const p = c.p;
       if (p < end && buf[p] === delimiter) {
         if (++c.col === fields) return RAGGED;
@@ -222,50 +225,11 @@ export class CsvParser {
   }
 
   /**
-   * The fast path: parses plain numbers (`[-]digits[.digits]`, at most 15 digits, so that
-   * `m / 10^k` rounds once, as `Number(text)` does) in feature columns from the cursor on, field
-   * after field in one byte loop, into the slot at `o`. Stops at a field it cannot take, the
-   * last field included, leaving the cursor at its start.
-   */
-  #plainRun(buf: Uint8Array, end: number, o: number, c: Cursor): void {
-    const { fields, roles } = this.#layout!;
-    const delimiter = this.#cfg.delimiter, block = this.#block;
-    let p = c.p, col = c.col;
-    let role = roles[col], start = p, first = p, m = 0, point = -1, negative = false;
-    if (role < 0) return;
-    for (; p < end; p++) {
-      const b = buf[p], d = b - 48;
-      if (d >= 0 && d <= 9) {
-        m = m * 10 + d;
-        continue;
-      }
-      if (b === delimiter) {
-        const digits = point < 0 ? p - first : p - first - 1;
-        if (digits < 1 || digits > 15 || col + 1 === fields) break;
-        const v = point < 0 ? m : m / POW10[p - point - 1];
-        block[o + role] = negative ? -v : v;
-        start = first = p + 1;
-        role = roles[++col];
-        if (role < 0) break;
-        m = 0;
-        point = -1;
-        negative = false;
-      } else if (b === DOT && point < 0) point = p;
-      else if (b === MINUS && p === first && !negative) {
-        negative = true;
-        first = p + 1;
-      } else break;
-    }
-    c.p = start;
-    c.col = col;
-  }
-
-  /**
    * Parses the field at the cursor, of any form (padded, with an exponent, quoted, a class
-   * label, or bad), into the slot at `o` or the cursor's label; moves the cursor past it.
-   * False when the bytes end before it does.
+   * label, or bad), into the row slot or the cursor's label; moves the cursor past it. False
+   * when the bytes end before it does.
    */
-  #field(buf: Uint8Array, end: number, final: boolean, o: number, c: Cursor): boolean {
+  #field(buf: Uint8Array, end: number, final: boolean, c: Cursor): boolean {
     const fline = c.line, column = c.col + 1;
     const field = scanField(buf, c.p, end, final, this.#cfg);
     if (field === null) return false;
@@ -285,7 +249,7 @@ export class CsvParser {
     }
     const v = fieldNumber(buf, field, this.#cfg, this.#cfg.dtype);
     if (v !== v) throw this.#notNumber(buf, field, role, fline, column);
-    if (role >= 0) this.#block[o + role] = v;
+    if (role >= 0) this.#plain!.row[role] = v;
     else c.label = this.#classId(v, c.line, column);
     return true;
   }
@@ -305,6 +269,7 @@ export class CsvParser {
   #emit(o: number, c: Cursor, out: Sample[]): void {
     const { nx, stride, classified } = this.#layout!;
     const block = this.#block;
+    block.set(this.#plain!.row, o);
     const { scale, targetScale } = this.#transforms;
     if (typeof scale === "number") {
       if (scale !== 1) { for (let i = o; i < o + nx; i++) block[i] *= scale; }
