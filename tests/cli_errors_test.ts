@@ -38,6 +38,17 @@ async function idx(dir: string, images: number[], labels: number[]): Promise<str
   return dir;
 }
 
+/** A well-formed IDX pair of `count` images of `side`×`side` pixels, of classes 0–3. */
+async function idxPair(dir: string, prefix: string, side: number, count: number): Promise<void> {
+  const header = (words: number[]) =>
+    words.flatMap((w) => [w >>> 24, (w >>> 16) & 255, (w >>> 8) & 255, w & 255]);
+  const pixels = Array.from({ length: count * side * side }, (_, i) => (i * 37) % 256);
+  const images = [...header([0x803, count, side, side]), ...pixels];
+  const labels = [...header([0x801, count]), ...Array.from({ length: count }, (_, i) => i % 4)];
+  await Deno.writeFile(`${dir}/${prefix}-images-idx3-ubyte.gz`, new Uint8Array(images));
+  await Deno.writeFile(`${dir}/${prefix}-labels-idx1-ubyte.gz`, new Uint8Array(labels));
+}
+
 /** Trains one epoch on the bundled digits into `dir/out`. */
 async function trained(dir: string, ...flags: string[]): Promise<string> {
   const run = await train("--epochs", "1", "--out", `${dir}/out`, ...flags);
@@ -104,6 +115,20 @@ const CASES: Record<string, Case[]> = {
     const test = await csv(dir, "test.csv", [...rows, "4,5,6,7,cat"], "a,b,c,d,label");
     return train("--data", data, "--test", test);
   }],
+  "test data of another width": [
+    async (dir) => {
+      const rows = ["1,2,3,4,a", "4,5,6,7,b", "7,8,9,1,c", "1,2,3,4,a"];
+      const data = await csv(dir, "train.csv", rows, "a,b,c,d,label");
+      const test = await csv(dir, "test.csv", ["1,2,3,a", "4,5,6,b"]);
+      return train("--data", data, "--test", test);
+    },
+    // The t10k pair is read once the training pair is in, and checked then.
+    async (dir) => {
+      await idxPair(dir, "train", 8, 40);
+      await idxPair(dir, "t10k", 3, 10);
+      return train("--idx", dir, "--layers", "64,8,10", "--epochs", "2");
+    },
+  ],
   "bad IDX file": [
     async (dir) => train("--idx", await idx(dir, [0x801, 3, 2, 5], [0x801, 3])),
     async (dir) => train("--idx", await idx(dir, [0x803, 3, 2, 5], [0x801, 3])),

@@ -1,13 +1,13 @@
 /**
  * The calling thread's side of an IDX pair read into a cache by a worker (`_idx_worker.ts`):
- * it reads both inputs (compressed, they are small: Fashion-MNIST's are 30 MB), sends the
- * worker a copy, takes the shared arrays the worker fills, and follows how many images are in.
+ * it reads both inputs and sends the worker a copy of each chunk as it comes (gunzip starts at
+ * the first), takes the shared arrays the worker fills, and follows how many images are in.
  *
  * @module
  */
 
 import type { IdxSamplesOptions } from "./idx_samples.ts";
-import type { IdxReply, IdxRequest } from "./_idx_worker.ts";
+import type { IdxInput, IdxReply, IdxRequest } from "./_idx_worker.ts";
 import { SampleRows } from "./_rows.ts";
 import { errorOf, workerAvailable } from "./_workers.ts";
 
@@ -75,60 +75,63 @@ export interface Filling {
 /**
  * Starts the worker on the pair; resolves once the header is read, with the rows it fills,
  * or undefined when they would pass `limitBytes`. An error before that rejects; after, it
- * rejects `arrivals`.
+ * rejects `arrivals`. An input's own error is given as it is.
  */
-export async function fillInWorker(
+export function fillInWorker(
   images: ReadableStream<Uint8Array>,
   labels: ReadableStream<Uint8Array>,
   options: IdxSamplesOptions,
   limitBytes: number,
 ): Promise<Filling | undefined> {
-  // Started first, so that it loads its modules while the inputs are read.
   const worker = new Worker(WORKER_URL, { type: "module" });
-  let imageBytes: Uint8Array, labelBytes: Uint8Array;
-  try {
-    [imageBytes, labelBytes] = await Promise.all([bytesOf(images), bytesOf(labels)]);
-  } catch (e) {
-    worker.terminate();
-    throw e;
-  }
+  const post = (request: IdxRequest, transfer: Transferable[] = []) =>
+    worker.postMessage(request, transfer);
   const { onHeader, ...rest } = options;
-  const request: IdxRequest = { images: imageBytes, labels: labelBytes, options: rest, limitBytes };
-  worker.postMessage(request);
-  return await new Promise<Filling | undefined>((resolve, reject) => {
-    let arrivals: Arrivals | null = null;
+  post({ type: "start", options: rest, limitBytes });
+  return new Promise<Filling | undefined>((resolve, reject) => {
+    let arrivals: Arrivals | null = null, handedOut = false, over = false;
     const end = (failure?: Error): void => {
+      if (over) return;
+      over = true;
       worker.terminate();
-      if (arrivals) arrivals.update(failure ?? "done");
-      else if (failure) reject(failure);
+      if (failure && !handedOut) reject(failure);
+      else if (arrivals) arrivals.update(failure ?? "done");
       else resolve(undefined);
     };
     worker.onerror = (e: ErrorEvent) => {
       e.preventDefault();
       end(new Error(`SampleCache.fromIdx: the reader's worker failed: ${e.message}`));
     };
+    // Both inputs at once (the reader of the pair takes from both as it goes); the rows are
+    // handed out once all is sent, so that the caller's own work does not hold the reading up.
+    const sent = Promise.all([send("images", images), send("labels", labels)]);
     worker.onmessage = ({ data: reply }: MessageEvent<IdxReply>) => {
       if (reply.type === "header") onHeader?.(reply.header);
       else if (reply.type === "room") {
         arrivals = new Arrivals();
         const { x, labels, pixels, classes, count } = reply;
-        resolve({ rows: SampleRows.overImages(x, labels, pixels, classes), count, arrivals });
+        const rows = SampleRows.overImages(x, labels, pixels, classes);
+        sent.then(() => {
+          handedOut = true;
+          resolve({ rows, count, arrivals: arrivals! });
+        });
       } else if (reply.type === "filled") arrivals!.update(reply.count);
       else if (reply.type === "error") end(errorOf(reply));
       else end();
     };
+    async function send(input: IdxInput, stream: ReadableStream<Uint8Array>): Promise<void> {
+      const reader = stream.getReader();
+      try {
+        for (let next = await reader.read(); !next.done; next = await reader.read()) {
+          if (over) return void reader.cancel("the reading is over").catch(() => {});
+          // A copy, moved: the input's own buffers stay its own, and no clone is made.
+          const bytes = next.value.slice();
+          post({ type: "chunk", input, bytes }, [bytes.buffer]);
+        }
+        post({ type: "end", input });
+      } catch (e) {
+        end(e instanceof Error ? e : new Error(String(e)));
+      }
+    }
   });
-}
-
-/** All of a stream's bytes in one array; the stream's own error, as it is, if it fails. */
-async function bytesOf(input: ReadableStream<Uint8Array>): Promise<Uint8Array> {
-  const parts: Uint8Array[] = [];
-  let total = 0;
-  for await (const part of input) {
-    parts.push(part);
-    total += part.length;
-  }
-  const bytes = new Uint8Array(total);
-  parts.reduce((at, part) => (bytes.set(part, at), at + part.length), 0);
-  return bytes;
 }

@@ -12,13 +12,17 @@ import { type IdxSamplesOptions, readIdxInto } from "./idx_samples.ts";
 import { SampleRows } from "./_rows.ts";
 import { type ErrorReply, errorReply } from "./_workers.ts";
 
-/** What the calling thread sends, once: both files' bytes, and the reader's options. */
-export interface IdxRequest {
-  images: Uint8Array;
-  labels: Uint8Array;
-  options: Omit<IdxSamplesOptions, "onHeader">;
-  limitBytes: number;
-}
+/** The two inputs of a pair. */
+export type IdxInput = "images" | "labels";
+
+/**
+ * What the calling thread sends: the reader's options first, then each input's bytes in chunks
+ * as it reads them (the two interleaved), and each input's end.
+ */
+export type IdxRequest =
+  | { type: "start"; options: Omit<IdxSamplesOptions, "onHeader">; limitBytes: number }
+  | { type: "chunk"; input: IdxInput; bytes: Uint8Array }
+  | { type: "end"; input: IdxInput };
 
 /**
  * What the worker answers, in this order: the header, room (or none), filled counts, then done
@@ -39,13 +43,17 @@ export type IdxReply =
   | { type: "done" }
   | ErrorReply;
 
-/** Reads the pair of `request`, posting each step. */
-async function serve(request: IdxRequest, post: (reply: IdxReply) => void): Promise<void> {
-  const { images, labels, options, limitBytes } = request;
+/** Reads the pair fed in by `feed`, posting each step. */
+async function serve(
+  start: IdxRequest & { type: "start" },
+  inputs: Record<IdxInput, ReadableStream<Uint8Array>>,
+  post: (reply: IdxReply) => void,
+): Promise<void> {
+  const { options, limitBytes } = start;
   try {
     const filled = await readIdxInto(
-      pieces(images),
-      pieces(labels),
+      inputs.images,
+      inputs.labels,
       { ...options, onHeader: (header) => post({ type: "header", header }) },
       (room) => {
         const rows = SampleRows.forImages(room, limitBytes, true);
@@ -61,20 +69,34 @@ async function serve(request: IdxRequest, post: (reply: IdxReply) => void): Prom
   }
 }
 
-/**
- * Bytes in pieces of 64 KiB: gunzip gives its output per input chunk, so that a file in one
- * chunk would arrive only once all of it is gunzipped (Fashion's images: 0.18 s), not as it goes.
- */
-function pieces(bytes: Uint8Array): ReadableStream<Uint8Array> {
-  let at = 0;
-  return new ReadableStream<Uint8Array>({
-    pull(controller): void {
-      if (at >= bytes.length) return controller.close();
-      controller.enqueue(bytes.subarray(at, at += PIECE_BYTES));
-    },
-  }, { highWaterMark: 0 });
+/** The two inputs as streams, and what feeds them the requests' chunks. */
+function inputs(): {
+  streams: Record<IdxInput, ReadableStream<Uint8Array>>;
+  feed: (request: IdxRequest & { type: "chunk" | "end" }) => void;
+} {
+  const controllers = {} as Record<IdxInput, ReadableStreamDefaultController<Uint8Array>>;
+  const stream = (input: IdxInput) =>
+    new ReadableStream<Uint8Array>({ start: (c) => void (controllers[input] = c) });
+  const streams = { images: stream("images"), labels: stream("labels") };
+  const feed = (request: IdxRequest & { type: "chunk" | "end" }): void => {
+    const controller = controllers[request.input];
+    try {
+      if (request.type === "end") return controller.close();
+      const { bytes } = request;
+      for (let at = 0; at < bytes.length; at += PIECE_BYTES) {
+        controller.enqueue(bytes.subarray(at, at + PIECE_BYTES));
+      }
+    } catch {
+      // The reader stopped (an error, or the pair would not fit): the rest is not wanted.
+    }
+  };
+  return { streams, feed };
 }
 
+/**
+ * Chunks go to gunzip in pieces of 64 KiB: it gives its output per input chunk, so that a large
+ * chunk would arrive only once all of it is gunzipped (Fashion's images in one: 0.18 s).
+ */
 const PIECE_BYTES = 1 << 16;
 
 // In a worker (no `document`, a `postMessage` of its own), answer the calling thread.
@@ -85,5 +107,9 @@ const scope = globalThis as unknown as {
 };
 if (scope.WorkerGlobalScope !== undefined && typeof scope.postMessage === "function") {
   const post = scope.postMessage.bind(scope);
-  scope.onmessage = (e) => serve(e.data, post);
+  const { streams, feed } = inputs();
+  scope.onmessage = ({ data: request }) => {
+    if (request.type === "start") serve(request, streams, post);
+    else feed(request);
+  };
 }

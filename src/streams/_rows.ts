@@ -50,11 +50,18 @@ export class SampleRows {
   ): SampleRows | undefined {
     const { count, pixels, classes, dtype } = header;
     const rows = new SampleRows(pixels, classes, 0, dtype, true);
-    // Shuffled orders index samples with 32-bit integers.
-    if (count * rows.bytesPerRow > limitBytes || count > 2 ** 32) return undefined;
+    if (count > SampleRows.most(rows.bytesPerRow, limitBytes)) return undefined;
     rows.x = floats(dtype, count * pixels, shared);
     rows.labels = shared ? new Int32Array(new SharedArrayBuffer(4 * count)) : new Int32Array(count);
     return rows;
+  }
+
+  /**
+   * The most rows of `bytesPerRow` bytes that `limitBytes` holds, and 2^32 at most: shuffled
+   * orders index samples with 32-bit integers.
+   */
+  static most(bytesPerRow: number, limitBytes: number): number {
+    return Math.min(Math.floor(limitBytes / Math.max(bytesPerRow, 1)), 2 ** 32);
   }
 
   /** Rows over the arrays of {@linkcode SampleRows.forImages} (filled, or being filled, elsewhere). */

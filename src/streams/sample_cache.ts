@@ -401,8 +401,7 @@ export class SampleCache {
   /** Doubles the room, within the limit; false when no more fits. */
   #grow(): boolean {
     const rows = this.#rows!;
-    // Shuffled orders index samples with 32-bit integers.
-    const most = Math.min(Math.floor(this.limitBytes / Math.max(rows.bytesPerRow, 1)), 2 ** 32);
+    const most = SampleRows.most(rows.bytesPerRow, this.limitBytes);
     const room = Math.min(most, Math.max(INITIAL_CAPACITY, 2 * this.#count, this.#reserved));
     if (room <= this.#count) return false;
     rows.resize(this.#count, room);
