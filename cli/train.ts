@@ -148,21 +148,30 @@ async function run(r: Run): Promise<number> {
   };
   const started = performance.now();
   let code = 0;
+  // The held-out evaluations run between an epoch's last step and its event.
+  let stepped = started, heldOut = 0;
   for await (const event of train(trainOptions(session, start))) {
-    if (event.type === "step") await onStep(session, event);
-    else if (event.type === "epoch") await onEpoch(session, event);
-    else code = await onEnd(session, event);
+    if (event.type === "step") {
+      await onStep(session, event);
+      stepped = performance.now();
+    } else if (event.type === "epoch") {
+      heldOut += performance.now() - stepped;
+      await onEpoch(session, event);
+    } else code = await onEnd(session, event);
   }
   const seconds = (performance.now() - started) / 1000;
   const samples = progress.samplesSeen - (start?.samplesSeen ?? 0);
+  const setupSeconds = (started - r.begun) / 1000, heldOutSeconds = heldOut / 1000;
   const speed = {
     seconds,
     samplesPerSec: samples / seconds,
     readSeconds: r.readSeconds,
     // Before the first step: the reading, the checks, the network's set-up.
-    setupSeconds: (started - r.begun) / 1000,
-    // What a user waits for: all that comes before the first step counted in.
-    withReadingSamplesPerSec: samples / (seconds + (started - r.begun) / 1000),
+    setupSeconds,
+    heldOutSeconds,
+    // What a user waits for to have trained: all before the first step counted in; the held-out
+    // evaluations left out, as a training loop without them (the peers in bench/) has none.
+    withReadingSamplesPerSec: samples / (seconds - heldOutSeconds + setupSeconds),
   };
   await finish(r, files, report, speed);
   files?.close();
@@ -275,6 +284,7 @@ async function finish(
     samplesPerSec: number;
     readSeconds: number;
     setupSeconds: number;
+    heldOutSeconds: number;
     withReadingSamplesPerSec: number;
   },
 ): Promise<void> {

@@ -20,12 +20,16 @@ Deno.test("train CLI: with no flags it trains on the bundled digits with its pri
   assert.ok(summary.testAccuracy >= 0.95, `test accuracy ${summary.testAccuracy}`);
   assert.ok(summary.samplesPerSec > 0 && Number.isFinite(summary.testLoss));
   assert.equal(summary.validationAccuracy, undefined); // the test file is no validation split
-  // The reading is timed apart; all before the first step (the reading among it) is counted in
-  // the rate a user waits for.
+  // The reading is timed apart; the rate a user waits for counts all before the first step (the
+  // reading among it) and leaves out the held-out evaluations (20 of them here).
   assert.ok(summary.readSeconds > 0, `read in ${summary.readSeconds} s`);
   assert.ok(summary.setupSeconds > summary.readSeconds, `first step at ${summary.setupSeconds} s`);
+  assert.ok(summary.heldOutSeconds > 0, `evaluated in ${summary.heldOutSeconds} s`);
+  const training = epochs.reduce((sum, e) => sum + e.seconds, 0);
+  assert.ok(summary.heldOutSeconds < summary.seconds - training, "the epochs' own time is kept");
   const samples = epochs.at(-1).samplesSeen;
-  const expected = samples / (samples / summary.samplesPerSec + summary.setupSeconds);
+  const expected = samples /
+    (samples / summary.samplesPerSec - summary.heldOutSeconds + summary.setupSeconds);
   assert.ok(Math.abs(summary.withReadingSamplesPerSec / expected - 1) < 1e-9);
 });
 

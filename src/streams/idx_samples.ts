@@ -364,12 +364,12 @@ class IdxPair {
   }
 }
 
-/** A source of chunks: the input as it is, or gunzipped. */
 /** `out[at + i] = table[bytes[i]]`: pixel bytes to features. */
 function convert(bytes: Uint8Array, table: Float64Array, out: FloatArray, at: number): void {
   for (let i = 0; i < bytes.length; i++) out[at + i] = table[bytes[i]];
 }
 
+/** A source of chunks: the input as it is, or gunzipped. */
 interface Chunks {
   /** The next chunk, or undefined at the end. */
   read(): Promise<Uint8Array | undefined>;
