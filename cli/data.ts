@@ -354,16 +354,19 @@ async function idxHeldOut(
   training: SampleCache,
 ): Promise<Source> {
   const { source, open } = idxPair(dir, "t10k");
-  const read = async () => await Promise.all((await open()).map((s) => new Response(s).bytes()));
-  const [images, labels] = await read().catch(async (e) => {
+  const bytes = (files: readonly ReadableStream<Uint8Array>[]) =>
+    Promise.all(files.map((file) => new Response(file).bytes()));
+  const [images, labels] = await open().then(bytes).catch(async (e) => {
     await training.ready; // a fault of the training pair's is told first
     throw e;
   });
-  const options = { source, scale, limitBytes, worker: true };
+  let pixels = 0;
+  const onHeader = (h: { rows: number; cols: number }) => pixels = h.rows * h.cols;
+  const options = { source, scale, limitBytes, worker: true, onHeader };
   const held = training.ready.then(async () => {
     const files = [new Blob([images]).stream(), new Blob([labels]).stream()] as const;
     const cache = await SampleCache.fromIdx(...files, options);
-    if (cache) checkFeatures(cache.features, training.features, `${dir} (t10k)`);
+    checkFeatures(pixels, training.features, `${dir} (t10k)`); // the header came first
     return cache;
   });
   held.catch(() => {}); // met by the evaluation that waits for it
