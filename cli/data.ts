@@ -28,7 +28,9 @@ import {
   splitValidation,
 } from "../mod.ts";
 import { type TrainConfig, UsageError } from "./args.ts";
+import { pathToFileURL } from "node:url";
 import { isUrl } from "./sources.ts";
+import { fetchBytes } from "../src/streams/_fetch.ts";
 import { type Needs, needsOf, type Stats, statsOf, StatsSum } from "./stats.ts";
 
 /** A per-element map `v' = (v − offset[i]) · factor[i]`. */
@@ -78,6 +80,11 @@ export interface Dataset {
   test?: () => Promise<ReadableStream<Sample>>;
   /** What the test data is, in words. */
   testName?: string;
+  /**
+   * Seconds the evaluations waited for held-out data still being read, so far: reading, not
+   * evaluating (`--idx` reads its test files while the first epoch trains).
+   */
+  heldOutWaitSeconds?: () => number;
 }
 
 /**
@@ -153,22 +160,6 @@ function fileBytes(file: Deno.FsFile): ReadableStream<Uint8Array> {
   }, { highWaterMark: 1 });
 }
 
-/** A URL's body; a failed request or a status other than 2xx is a DataError naming the URL. */
-async function fetchBytes(url: string): Promise<ReadableStream<Uint8Array>> {
-  let response: Response;
-  try {
-    response = await fetch(url);
-  } catch (e) {
-    const why = e instanceof Error ? e.message : String(e);
-    throw new DataError(`cannot fetch it: ${why}`, { source: url }, { cause: e });
-  }
-  if (!response.ok || response.body === null) {
-    await response.body?.cancel();
-    throw new DataError(`HTTP ${response.status} ${response.statusText}`.trim(), { source: url });
-  }
-  return response.body;
-}
-
 /** The bytes, gunzipped when they start with gzip's magic bytes (a `.csv.gz` file or body). */
 async function gunzipped(bytes: ReadableStream<Uint8Array>): Promise<ReadableStream<Uint8Array>> {
   const reader = bytes.getReader();
@@ -224,7 +215,7 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
   const sd = typeof scaling === "number" || !scaling.targets
     ? [1]
     : scaling.targets.factor.map((f) => 1 / f);
-  const base = {
+  const base: Omit<Dataset, "samples" | "mode"> = {
     features: stats.features,
     targets: classes ? classes.length : stats.targets,
     classes,
@@ -243,18 +234,15 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
     0,
     limit - (split ? split.train.bytes + split.validation.bytes : cache?.bytes ?? 0),
   );
-  const [train, test] = config.idx
-    ? [
-      idxSource(config.idx, "train", factor!),
-      // Read once the training pair is in: it is not needed before the first epoch's end.
-      await idxHeldOut(config.idx, factor!, room, cache!),
-    ]
-    : [
-      open(config.data, true),
-      config.test
-        ? await heldInMemory(open(config.test, false), room, stats.features, config.test)
-        : undefined,
-    ];
+  // Read once the training pair is in: it is not needed before the first epoch's end.
+  const idxTest = config.idx ? await idxHeldOut(config.idx, factor!, room, cache!) : undefined;
+  base.heldOutWaitSeconds = idxTest?.waitedSeconds;
+  const [train, test] = config.idx ? [idxSource(config.idx, "train", factor!), idxTest!.open] : [
+    open(config.data, true),
+    config.test
+      ? await heldInMemory(open(config.test, false), room, stats.features, config.test)
+      : undefined,
+  ];
 
   if (split) {
     return {
@@ -342,21 +330,19 @@ function checkRows(rows: number, name: string): void {
 /**
  * The t10k pair, read into memory by a worker once the training pair is in (the first epoch
  * trains meanwhile: reading it first held the first step up by 60–100 ms) when it fits beside
- * the training cache, as {@linkcode heldInMemory}; else read each time. Its compressed bytes
- * are read now (4 MB for Fashion's: a missing file stops the run before it starts, and reads
- * of the file during training waited on the training's steps, 0.3 s); its header is checked
- * against the training pair's once it is read.
+ * the training cache, as {@linkcode heldInMemory}; else read each time. The worker fetches the
+ * files itself (reading them on this thread during the epoch waited on its steps: 0.3 s); they
+ * are checked now, so that a missing one stops the run before it starts, and its header against
+ * the training pair's once it is read.
  */
 async function idxHeldOut(
   dir: string,
   scale: number,
   limitBytes: number,
   training: SampleCache,
-): Promise<Source> {
-  const { source, open } = idxPair(dir, "t10k");
-  const bytes = (files: readonly ReadableStream<Uint8Array>[]) =>
-    Promise.all(files.map((file) => new Response(file).bytes()));
-  const [images, labels] = await open().then(bytes).catch(async (e) => {
+): Promise<{ open: Source; waitedSeconds: () => number }> {
+  const { source, open, urls } = idxPair(dir, "t10k");
+  const files = await urls().catch(async (e) => {
     await training.ready; // a fault of the training pair's is told first
     throw e;
   });
@@ -364,13 +350,23 @@ async function idxHeldOut(
   const onHeader = (h: { rows: number; cols: number }) => pixels = h.rows * h.cols;
   const options = { source, scale, limitBytes, worker: true, onHeader };
   const held = training.ready.then(async () => {
-    const files = [new Blob([images]).stream(), new Blob([labels]).stream()] as const;
     const cache = await SampleCache.fromIdx(...files, options);
     checkFeatures(pixels, training.features, `${dir} (t10k)`); // the header came first
     return cache;
   });
   held.catch(() => {}); // met by the evaluation that waits for it
-  return async () => (await held)?.stream() ?? idxSamples(...await open(), { source, scale });
+  let waited = 0;
+  const read = async () => {
+    const start = performance.now();
+    const cache = await held;
+    await cache?.ready;
+    waited += performance.now() - start;
+    return cache;
+  };
+  return {
+    open: async () => (await read())?.stream() ?? idxSamples(...await open(), { source, scale }),
+    waitedSeconds: () => waited / 1000,
+  };
 }
 
 /** Regression outputs back in the target's units, given the model's stored scaling. */
@@ -429,7 +425,16 @@ function idxPair(dir: string, prefix: "train" | "t10k") {
   return {
     source: { images, labels },
     open: async () => [await openBytes(images), await openBytes(labels)] as const,
+    /** The two as URLs, for a reader that fetches them itself; a missing file is told here. */
+    urls: async () => [await urlOf(images), await urlOf(labels)] as const,
   };
+}
+
+/** A path or URL as a URL, a file checked first (opened and closed) for the usual messages. */
+async function urlOf(path: string): Promise<URL> {
+  if (isUrl(path)) return new URL(path);
+  await (await openSource(path)).bytes.cancel();
+  return pathToFileURL(path);
 }
 
 /** An IDX pair's samples, scaled as the training data was. */
@@ -496,7 +501,7 @@ async function csvPass(
  * limit, each epoch reads the files again. No statistics: the pixels are scaled as they are read.
  */
 async function idxPass(config: TrainConfig, limit: number, scale: number): Promise<Pass> {
-  const { source, open } = idxPair(config.idx!, "train");
+  const { source, urls } = idxPair(config.idx!, "train");
   const classes = Array.from({ length: 10 }, (_, i) => String(i));
   let header = { count: 0, rows: 0, cols: 0 };
   const options = {
@@ -506,7 +511,8 @@ async function idxPass(config: TrainConfig, limit: number, scale: number): Promi
     worker: true,
     onHeader: (h: typeof header) => header = h,
   };
-  const cache = await SampleCache.fromIdx(...await open(), options);
+  // Fetched by the worker itself: this thread does not read the 30 MB before the first step.
+  const cache = await SampleCache.fromIdx(...await urls(), options);
   const { count, rows, cols } = header;
   const stats = { count, features: rows * cols, targets: 0, ...unsummed(rows * cols) };
   return { cache, stats, classes };

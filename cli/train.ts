@@ -161,7 +161,9 @@ async function run(r: Run): Promise<number> {
   }
   const seconds = (performance.now() - started) / 1000;
   const samples = progress.samplesSeen - (start?.samplesSeen ?? 0);
-  const setupSeconds = (started - r.begun) / 1000, heldOutSeconds = heldOut / 1000;
+  const setupSeconds = (started - r.begun) / 1000;
+  // Waiting for held-out data still being read is reading, not evaluating.
+  const heldOutSeconds = heldOut / 1000 - (r.data.heldOutWaitSeconds?.() ?? 0);
   const speed = {
     seconds,
     samplesPerSec: samples / seconds,

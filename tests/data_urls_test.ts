@@ -51,6 +51,22 @@ async function withServer(
   }
 }
 
+Deno.test("urls: --idx of a URL: its workers fetch the four files themselves, and it learns", async () => {
+  await withServer("files", async (base, requests) => {
+    const ran = await task("train", [
+      ...["--idx", `${base}/idx`, "--layers", "64,32,10", "--epochs", "10", "--json"],
+      ...["--scale", "0.0625", "--lr", "0.1", "--momentum", "0.9", "--batch", "32"],
+    ]);
+    assert.equal(ran.code, 0, ran.stderr);
+    const summary = JSON.parse(ran.stdout.trim().split("\n").at(-1)!);
+    assert.ok(summary.testAccuracy > 0.9, `test accuracy ${summary.testAccuracy}`);
+    const files = ["images-idx3", "labels-idx1"].flatMap((kind) =>
+      ["train", "t10k"].map((prefix) => `GET /idx/${prefix}-${kind}-ubyte.gz`)
+    );
+    assert.deepEqual(requests().sort(), files.sort());
+  });
+});
+
 Deno.test("urls: a chunked body trains like the file; --test is a URL too", async () => {
   await withServer("files", async (base) => {
     const out = await Deno.makeTempDir();

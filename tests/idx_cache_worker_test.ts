@@ -2,8 +2,9 @@
  * `SampleCache.fromIdx` with `worker`: a worker reads the pair into shared arrays while the
  * cache is in use. It must hold what the calling thread reads, bit for bit; an error after the
  * header must reach `ready` and the streams as the same DataError, after the samples before it;
- * windowed batches of a filling cache must equal those of a full one; and without read
- * permission for the package the pair is read on the calling thread.
+ * windowed batches of a filling cache must equal those of a full one; files given as URLs are
+ * fetched by the worker itself, to the same samples; and without read permission for the
+ * package the pair is read on the calling thread.
  */
 
 import assert from "node:assert/strict";
@@ -77,6 +78,36 @@ Deno.test("idx worker: the cache holds what the calling thread reads, bit for bi
         dtype === "float64" ? Float64Array : Float32Array,
       );
     }
+  }
+});
+
+Deno.test("idx worker: files given as URLs are fetched by the worker itself (or this thread without it), to the same samples; a missing one is a DataError naming it", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const files = pair(300, 3);
+    const [images, labels] = [`${dir}/images.gz`, `${dir}/labels`];
+    await Deno.writeFile(images, await gzip(files[0]));
+    await Deno.writeFile(labels, files[1]);
+    const url = (path: string) => new URL(`file://${path}`);
+    const expected = await rows(await read(files));
+    for (const worker of [true, false]) {
+      const cache = await SampleCache.fromIdx(url(images), url(labels), { worker });
+      await cache!.ready;
+      assert.deepEqual(await rows(cache), expected);
+      // One given as a stream, the other fetched.
+      const mixed = await SampleCache.fromIdx(chunks(files[0]), url(labels), { worker });
+      await mixed!.ready;
+      assert.deepEqual(await rows(mixed), expected);
+      const source = { images: "train-images", labels: "train-labels" };
+      await assert.rejects(
+        SampleCache.fromIdx(url(`${dir}/nope`), url(labels), { worker, source }),
+        (e) =>
+          e instanceof DataError && e.source === "train-images" &&
+          /cannot fetch it/.test(e.message),
+      );
+    }
+  } finally {
+    await Deno.remove(dir, { recursive: true });
   }
 });
 

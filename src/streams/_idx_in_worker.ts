@@ -1,7 +1,8 @@
 /**
  * The calling thread's side of an IDX pair read into a cache by a worker (`_idx_worker.ts`):
- * it reads both inputs and sends the worker a copy of each chunk as it comes (gunzip starts at
- * the first), takes the shared arrays the worker fills, and follows how many images are in.
+ * it has the worker fetch the inputs given as URLs, reads the others and sends the worker a copy
+ * of each chunk as it comes (gunzip starts at the first), takes the shared arrays the worker
+ * fills, and follows how many images are in.
  *
  * @module
  */
@@ -78,8 +79,8 @@ export interface Filling {
  * rejects `arrivals`. An input's own error is given as it is.
  */
 export function fillInWorker(
-  images: ReadableStream<Uint8Array>,
-  labels: ReadableStream<Uint8Array>,
+  images: ReadableStream<Uint8Array> | URL,
+  labels: ReadableStream<Uint8Array> | URL,
   options: IdxSamplesOptions,
   limitBytes: number,
 ): Promise<Filling | undefined> {
@@ -87,7 +88,11 @@ export function fillInWorker(
   const post = (request: IdxRequest, transfer: Transferable[] = []) =>
     worker.postMessage(request, transfer);
   const { onHeader, ...rest } = options;
-  post({ type: "start", options: rest, limitBytes });
+  const urls = {
+    images: images instanceof URL ? images.href : undefined,
+    labels: labels instanceof URL ? labels.href : undefined,
+  };
+  post({ type: "start", options: rest, limitBytes, urls });
   return new Promise<Filling | undefined>((resolve, reject) => {
     let arrivals: Arrivals | null = null, handedOut = false, over = false;
     const end = (failure?: Error): void => {
@@ -119,7 +124,8 @@ export function fillInWorker(
       else if (reply.type === "error") end(errorOf(reply));
       else end();
     };
-    async function send(input: IdxInput, stream: ReadableStream<Uint8Array>): Promise<void> {
+    async function send(input: IdxInput, stream: ReadableStream<Uint8Array> | URL): Promise<void> {
+      if (stream instanceof URL) return; // the worker fetches it
       const reader = stream.getReader();
       try {
         for (let next = await reader.read(); !next.done; next = await reader.read()) {

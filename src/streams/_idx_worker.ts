@@ -11,16 +11,23 @@ import type { FloatArray } from "../kernels/types.ts";
 import { type IdxSamplesOptions, readIdxInto } from "./idx_samples.ts";
 import { SampleRows } from "./_rows.ts";
 import { type ErrorReply, errorReply } from "./_workers.ts";
+import { fetchBytes } from "./_fetch.ts";
 
 /** The two inputs of a pair. */
 export type IdxInput = "images" | "labels";
 
 /**
- * What the calling thread sends: the reader's options first, then each input's bytes in chunks
- * as it reads them (the two interleaved), and each input's end.
+ * What the calling thread sends: the reader's options first, with the URLs of the inputs that
+ * this worker fetches itself; then each other input's bytes in chunks as it reads them (the two
+ * interleaved), and each one's end.
  */
 export type IdxRequest =
-  | { type: "start"; options: Omit<IdxSamplesOptions, "onHeader">; limitBytes: number }
+  | {
+    type: "start";
+    options: Omit<IdxSamplesOptions, "onHeader">;
+    limitBytes: number;
+    urls: Partial<Record<IdxInput, string>>;
+  }
   | { type: "chunk"; input: IdxInput; bytes: Uint8Array }
   | { type: "end"; input: IdxInput };
 
@@ -43,17 +50,22 @@ export type IdxReply =
   | { type: "done" }
   | ErrorReply;
 
-/** Reads the pair fed in by `feed`, posting each step. */
+/** Reads the pair, fetched or fed in by `feed`, posting each step. */
 async function serve(
   start: IdxRequest & { type: "start" },
-  inputs: Record<IdxInput, ReadableStream<Uint8Array>>,
+  fed: Record<IdxInput, ReadableStream<Uint8Array>>,
   post: (reply: IdxReply) => void,
 ): Promise<void> {
-  const { options, limitBytes } = start;
+  const { options, limitBytes, urls } = start;
+  const input = (which: IdxInput): Promise<ReadableStream<Uint8Array>> => {
+    const url = urls[which];
+    return url ? fetchBytes(url, options.source?.[which]) : Promise.resolve(fed[which]);
+  };
   try {
+    const [images, labels] = await Promise.all([input("images"), input("labels")]);
     const filled = await readIdxInto(
-      inputs.images,
-      inputs.labels,
+      images,
+      labels,
       { ...options, onHeader: (header) => post({ type: "header", header }) },
       (room) => {
         const rows = SampleRows.forImages(room, limitBytes, true);

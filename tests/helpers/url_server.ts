@@ -4,7 +4,8 @@
  * It prints `port N`, then one line per request (`GET /path`). Modes:
  *
  * - `files`: `/train.csv` and `/test.csv` (the bundled digits) in small chunks, so with chunked
- *   transfer encoding; anything else is a 404;
+ *   transfer encoding, and the same digits as an IDX folder, `/idx/train-images-idx3-ubyte.gz`
+ *   and the like (raw IDX bytes: the reader tells gzip by its magic); anything else is a 404;
  * - `gzip`: the same two with `Content-Encoding: gzip`;
  * - `drop`: 100 kB of `/train.csv`, then the connection is dropped.
  *
@@ -32,6 +33,28 @@ async function gzip(bytes: Uint8Array<ArrayBuffer>): Promise<Uint8Array<ArrayBuf
 
 const zipped = mode === "gzip" ? { train: await gzip(TRAIN), test: await gzip(TEST) } : null;
 
+/** A digits CSV (a header, 64 pixels 0–16 and a label a row) as IDX files: [images, labels]. */
+function idxOf(csv: Uint8Array): [Uint8Array, Uint8Array] {
+  const rows = new TextDecoder().decode(csv).trim().split("\n").slice(1).map((l) =>
+    l.split(",").map(Number)
+  );
+  const word = (n: number) => [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255];
+  return [
+    new Uint8Array([
+      ...[0x803, rows.length, 8, 8].flatMap(word),
+      ...rows.flatMap((r) => r.slice(0, 64)),
+    ]),
+    new Uint8Array([...[0x801, rows.length].flatMap(word), ...rows.map((r) => r[64])]),
+  ];
+}
+
+const IDX: Record<string, Uint8Array> = {};
+for (const [prefix, csv] of [["train", TRAIN], ["t10k", TEST]] as const) {
+  const [images, labels] = idxOf(csv);
+  IDX[`/idx/${prefix}-images-idx3-ubyte.gz`] = images;
+  IDX[`/idx/${prefix}-labels-idx1-ubyte.gz`] = labels;
+}
+
 function dropped(): Response {
   let sent = false;
   return new Response(
@@ -51,6 +74,7 @@ function dropped(): Response {
 
 function respond(path: string): Response {
   if (mode === "drop") return dropped();
+  if (mode === "files" && path in IDX) return new Response(chunked(IDX[path]));
   const body = path === "/train.csv" ? TRAIN : path === "/test.csv" ? TEST : null;
   if (body === null) return new Response("not here", { status: 404 });
   if (!zipped) return new Response(chunked(body));
