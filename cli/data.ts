@@ -181,8 +181,15 @@ async function gunzipped(bytes: ReadableStream<Uint8Array>): Promise<ReadableStr
   return gzip ? rest.pipeThrough(new DecompressionStream("gzip")) : rest;
 }
 
-/** Reads the training data once and decides how each epoch will get its samples. */
-export async function loadData(config: TrainConfig): Promise<Dataset> {
+/**
+ * Reads the training data once and decides how each epoch will get its samples. `meanwhile` is
+ * called once, as soon as the reading is under way in its worker: work for this thread while it
+ * would wait.
+ */
+export async function loadData(
+  config: TrainConfig,
+  meanwhile: () => void = () => {},
+): Promise<Dataset> {
   // The CSV parser's options for this run (the classes are found while the data is read).
   const csv: CsvSamplesOptions = { label: config.label, task: config.task };
   const limit = config.cacheMb * 2 ** 20;
@@ -191,8 +198,8 @@ export async function loadData(config: TrainConfig): Promise<Dataset> {
   const factor = config.idx ? idxFactor(mode) : undefined;
   const needs = needsOf(factor ?? mode);
   const pass = config.idx
-    ? await idxPass(config, limit, factor!)
-    : await csvPass(config, csv, limit, needs);
+    ? await idxPass(config, limit, factor!, meanwhile)
+    : await csvPass(config, csv, limit, needs, meanwhile);
   const { cache, classes, targetNames } = pass;
   const classification = config.task === "classification";
   if (config.validationSplit > 0) await cache?.ready; // a split takes every sample
@@ -468,6 +475,7 @@ async function csvPass(
   csv: CsvSamplesOptions,
   limit: number,
   needs: Needs,
+  meanwhile: () => void,
 ): Promise<Pass> {
   const opened = await openSource(config.data);
   const classification = config.task === "classification";
@@ -481,6 +489,12 @@ async function csvPass(
     onClasses: classification ? (classes, place) => found = { classes, place } : undefined,
     onHeader: (labels) => targetNames = labels,
   });
+  try {
+    meanwhile();
+  } catch (e) {
+    await samples.cancel(e);
+    throw e;
+  }
   let pass;
   try {
     pass = await collect(samples, new SampleCache(limit), needs, opened.once ? config : undefined);
@@ -500,7 +514,12 @@ async function csvPass(
  * once the header is read, and the first epoch trains while the rest arrive. Over the cache
  * limit, each epoch reads the files again. No statistics: the pixels are scaled as they are read.
  */
-async function idxPass(config: TrainConfig, limit: number, scale: number): Promise<Pass> {
+async function idxPass(
+  config: TrainConfig,
+  limit: number,
+  scale: number,
+  meanwhile: () => void,
+): Promise<Pass> {
   const { source, urls } = idxPair(config.idx!, "train");
   const classes = Array.from({ length: 10 }, (_, i) => String(i));
   let header = { count: 0, rows: 0, cols: 0 };
@@ -512,7 +531,14 @@ async function idxPass(config: TrainConfig, limit: number, scale: number): Promi
     onHeader: (h: typeof header) => header = h,
   };
   // Fetched by the worker itself: this thread does not read the 30 MB before the first step.
-  const cache = await SampleCache.fromIdx(...await urls(), options);
+  const filling = SampleCache.fromIdx(...await urls(), options);
+  try {
+    meanwhile();
+  } catch (e) {
+    filling.catch(() => {}); // the run stops with e: the reading's own outcome is not wanted
+    throw e;
+  }
+  const cache = await filling;
   const { count, rows, cols } = header;
   const stats = { count, features: rows * cols, targets: 0, ...unsummed(rows * cols) };
   return { cache, stats, classes };
