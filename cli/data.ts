@@ -222,7 +222,13 @@ export async function loadData(
   const sd = typeof scaling === "number" || !scaling.targets
     ? [1]
     : scaling.targets.factor.map((f) => 1 / f);
-  const base: Omit<Dataset, "samples" | "mode"> = {
+  const room = Math.max(
+    0,
+    limit - (split ? split.train.bytes + split.validation.bytes : cache?.bytes ?? 0),
+  );
+  // Read once the training pair is in: it is not needed before the first epoch's end.
+  const idxTest = config.idx ? await idxHeldOut(config.idx, factor!, room, cache!) : undefined;
+  const base = {
     features: stats.features,
     targets: classes ? classes.length : stats.targets,
     classes,
@@ -230,6 +236,7 @@ export async function loadData(
     scale: scaling,
     scaling: describe(mode, scaling),
     unscale: { mse: mean(sd.map((s) => s * s)), mae: mean(sd) },
+    heldOutWaitSeconds: idxTest?.waitedSeconds,
   };
   // The training data is parsed in a worker, on the other core, while this thread trains; the
   // test file on this thread, since it is read each epoch when it does not fit in memory, and
@@ -237,13 +244,6 @@ export async function loadData(
   // 0.8–1.0 s, 0.3 s without).
   const open = (path: string, worker: boolean): Source =>
     openWith(config, { ...csv, worker }, path, classes, scaling);
-  const room = Math.max(
-    0,
-    limit - (split ? split.train.bytes + split.validation.bytes : cache?.bytes ?? 0),
-  );
-  // Read once the training pair is in: it is not needed before the first epoch's end.
-  const idxTest = config.idx ? await idxHeldOut(config.idx, factor!, room, cache!) : undefined;
-  base.heldOutWaitSeconds = idxTest?.waitedSeconds;
   const [train, test] = config.idx ? [idxSource(config.idx, "train", factor!), idxTest!.open] : [
     open(config.data, true),
     config.test

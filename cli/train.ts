@@ -113,9 +113,9 @@ interface Run {
   config: TrainConfig;
   argv: string[];
   data: Dataset;
-  /** How long reading the data took (the training data's one pass, the held-out data's). */
   /** When the command began (`performance.now()`): what comes before the first step counts. */
   begun: number;
+  /** How long reading the data took (the training data's one pass, the held-out data's). */
   readSeconds: number;
   sizes: number[];
   network: Network;

@@ -29,3 +29,11 @@ export async function fetchBytes(
   }
   return response.body;
 }
+
+/** An input given as a byte stream or as a URL, as a byte stream: a URL is fetched. */
+export function bytesOf(
+  input: ReadableStream<Uint8Array> | URL,
+  source?: string,
+): Promise<ReadableStream<Uint8Array>> {
+  return input instanceof URL ? fetchBytes(input, source) : Promise.resolve(input);
+}

@@ -11,7 +11,7 @@ import type { FloatArray } from "../kernels/types.ts";
 import { type IdxSamplesOptions, readIdxInto } from "./idx_samples.ts";
 import { SampleRows } from "./_rows.ts";
 import { type ErrorReply, errorReply } from "./_workers.ts";
-import { fetchBytes } from "./_fetch.ts";
+import { bytesOf } from "./_fetch.ts";
 
 /** The two inputs of a pair. */
 export type IdxInput = "images" | "labels";
@@ -59,7 +59,7 @@ async function serve(
   const { options, limitBytes, urls } = start;
   const input = (which: IdxInput): Promise<ReadableStream<Uint8Array>> => {
     const url = urls[which];
-    return url ? fetchBytes(url, options.source?.[which]) : Promise.resolve(fed[which]);
+    return bytesOf(url ? new URL(url) : fed[which], options.source?.[which]);
   };
   try {
     const [images, labels] = await Promise.all([input("images"), input("labels")]);

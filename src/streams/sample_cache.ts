@@ -14,7 +14,7 @@ import type { Sample } from "./sample.ts";
 import { shuffleInPlace } from "./shuffle.ts";
 import { type IdxSamplesOptions, readIdxInto } from "./idx_samples.ts";
 import { type Arrivals, fillInWorker, idxWorkerAvailable } from "./_idx_in_worker.ts";
-import { fetchBytes } from "./_fetch.ts";
+import { bytesOf } from "./_fetch.ts";
 
 /** Samples a cache starts room for, before doubling. */
 const INITIAL_CAPACITY = 256;
@@ -134,11 +134,9 @@ export class SampleCache {
       cache.#arrivals = filling.arrivals;
       return cache;
     }
-    const fetched = (input: ReadableStream<Uint8Array> | URL, source?: string) =>
-      input instanceof URL ? fetchBytes(input, source) : Promise.resolve(input);
     const [imageBytes, labelBytes] = await Promise.all([
-      fetched(images, idx.source?.images),
-      fetched(labels, idx.source?.labels),
+      bytesOf(images, idx.source?.images),
+      bytesOf(labels, idx.source?.labels),
     ]);
     const filled = await readIdxInto(imageBytes, labelBytes, idx, (header) => {
       const rows = SampleRows.forImages(header, limitBytes, false);
