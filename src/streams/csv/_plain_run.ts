@@ -38,11 +38,15 @@ import {
   I64,
   ValType,
 } from "../../kernels/wasm/encoder.ts";
+import { precision } from "../../kernels/wasm/precision.ts";
 import { POW10 } from "./_number.ts";
 import { DOT, LF, MINUS } from "./_tokenizer.ts";
 
-const F64_LOAD = 0x2b, F64_DIV = 0xa3, F64_NEG = 0x9a, F64_CONVERT_I64_S = 0xb9;
-const F32_CONVERT_I64_S = 0xb4, F32_DEMOTE_F64 = 0xb6, F32_STORE = 0x38, F64_STORE = 0x39;
+/** The conversions and the arithmetic the kernel needs beyond `precision.ts`'s loads and stores. */
+const F64_DIV = 0xa3, F64_NEG = 0x9a, F64_CONVERT_I64_S = 0xb9;
+const F32_CONVERT_I64_S = 0xb4, F32_DEMOTE_F64 = 0xb6;
+/** Scalar loads and stores of each element type. */
+const F32 = precision("float32", false).scalar, F64 = precision("float64", false).scalar;
 
 /** The most digits a plain number has: `m / 10^k` is then one rounding, as in `Number(text)`. */
 const MAX_DIGITS = 15;
@@ -108,8 +112,8 @@ function storeDigits(c: Code, l: Locals, dtype: DType, offset: number, place: ()
   c.get(l.out);
   place();
   joinDigits(c, l.digits);
-  if (dtype === "float64") c.op(F64_CONVERT_I64_S).mem([F64_STORE], 3, offset);
-  else c.op(F32_CONVERT_I64_S).mem([F32_STORE], 2, offset);
+  if (dtype === "float64") F64.store(c.op(F64_CONVERT_I64_S), offset);
+  else F32.store(c.op(F32_CONVERT_I64_S), offset);
 }
 
 /** Moves on past the delimiter at `at` and `count` slots, to the next field (loop at `depth`). */
@@ -190,12 +194,12 @@ function anyPlainNumber(c: Code, l: Locals, dtype: DType): void {
   c.get(m).op(F64_CONVERT_I64_S).set(value);
   c.get(point).i32(-1).op(I32.ne).if(() => {
     c.get(value).get(l.q).get(point).op(I32.sub).i32(1).op(I32.sub).i32(3).op(I32.shl);
-    c.mem([F64_LOAD], 3, POW10_AT).op(F64_DIV).set(value);
+    F64.load(c, POW10_AT).op(F64_DIV).set(value);
   });
   c.get(negative).if(() => c.get(value).op(F64_NEG).set(value));
   c.get(l.out).get(value);
-  if (dtype === "float64") c.mem([F64_STORE], 3);
-  else c.op(F32_DEMOTE_F64).mem([F32_STORE], 2);
+  if (dtype === "float64") F64.store(c);
+  else F32.store(c.op(F32_DEMOTE_F64));
   next(c, l, dtype, l.q, 1, 0);
 }
 
