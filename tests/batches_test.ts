@@ -52,8 +52,9 @@ for (const kind of KINDS) {
   const name = `${kind.dtype} ${kind.classes ? "classes" : "regression targets"}`;
   Deno.test(`SampleCache.batches equals the per-sample path bit for bit: ${name}`, async () => {
     const cache = cacheOf(kind);
-    // Below, at and across the tile of 8; 37 samples leave a short last batch each time.
-    for (const size of [1, 3, 8, 13, 16, 36, 64]) {
+    // Below, at and across the tile of 8 and its tails of pairs (10: 8 + 2; 13: 8 + 2 + 2 + 1);
+    // 37 samples leave a short last batch each time.
+    for (const size of [1, 3, 8, 10, 13, 16, 36, 64]) {
       for (const seed of [undefined, 11]) {
         const fast = await Array.fromAsync(cache.batches(size, seed));
         const order = seed === undefined ? cache.stream() : cache.shuffled(seed);
