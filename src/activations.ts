@@ -125,27 +125,24 @@ function elementwise(f: (z: number) => number, df: (z: number, a: number) => num
 }
 
 /**
- * `loops`, except where every operand lives in one wasm memory: there the wasm
- * kernels run, one SIMD pass next to the data (ReLU forward and back on B's
- * hidden layers measured 4× faster than the loops).
+ * `loops`, except where every operand lives in one wasm memory and the kernel takes the
+ * element type (it returns false where it does not): there the wasm kernels run, one SIMD
+ * pass next to the data (ReLU forward and back on B's hidden layers measured 4× faster than
+ * the loops).
  */
 function onWasm(
   loops: Activation,
-  forward: (wasm: WasmKernels, z: Matrix, out: Matrix) => void,
-  backward: (wasm: WasmKernels, z: Matrix, gradA: Matrix, out: Matrix) => void,
+  forward: (wasm: WasmKernels, z: Matrix, out: Matrix) => boolean,
+  backward: (wasm: WasmKernels, z: Matrix, a: Matrix, gradA: Matrix, out: Matrix) => boolean,
 ): Activation {
   return {
     forward(z, out) {
       const wasm = wasmKernelsOf(z.data, out.data);
-      if (!wasm) return loops.forward(z, out);
-      forward(wasm, z, out);
-      return out;
+      return wasm && forward(wasm, z, out) ? out : loops.forward(z, out);
     },
     backward(z, a, gradA, out) {
-      const wasm = wasmKernelsOf(z.data, gradA.data, out.data);
-      if (!wasm) return loops.backward(z, a, gradA, out);
-      backward(wasm, z, gradA, out);
-      return out;
+      const wasm = wasmKernelsOf(z.data, a.data, gradA.data, out.data);
+      return wasm && backward(wasm, z, a, gradA, out) ? out : loops.backward(z, a, gradA, out);
     },
   };
 }
@@ -186,15 +183,17 @@ function softmaxBackward(_z: Matrix, a: Matrix, gradA: Matrix, out: Matrix): Mat
   return out;
 }
 
-const sigmoid: Activation = elementwise(
-  (z) => flushSubnormal(1 / (1 + Math.exp(-z))),
-  (_z, a) => a * (1 - a),
+/** In float32 on wasm storage, σ and σ' run in wasm, `exp` and all (`kernels/wasm/logistic.ts`). */
+const sigmoid: Activation = onWasm(
+  elementwise((z) => flushSubnormal(1 / (1 + Math.exp(-z))), (_z, a) => a * (1 - a)),
+  (wasm, z, out) => wasm.sigmoid(z.data, out.data),
+  (wasm, _z, a, gradA, out) => wasm.sigmoidBackward(a.data, gradA.data, out.data),
 );
 const tanh: Activation = elementwise(Math.tanh, (_z, a) => 1 - a * a);
 const relu: Activation = onWasm(
   elementwise((z) => (z > 0 ? z : 0), (z) => (z > 0 ? 1 : 0)),
-  (wasm, z, out) => wasm.relu(z.data, out.data),
-  (wasm, z, gradA, out) => wasm.reluBackward(z.data, gradA.data, out.data),
+  (wasm, z, out) => (wasm.relu(z.data, out.data), true),
+  (wasm, z, _a, gradA, out) => (wasm.reluBackward(z.data, gradA.data, out.data), true),
 );
 const identity: Activation = elementwise((z) => z, () => 1);
 

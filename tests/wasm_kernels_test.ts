@@ -184,3 +184,67 @@ Deno.test("wasm gemm: bad operands are refused before the kernel runs", () => {
   assert.throws(() => w.gemmNN(2, 2, 3, a, b, a), RangeError);
   assert.throws(() => w.relu(a, c), RangeError);
 });
+
+/** `σ(v)` as the TypeScript loop computes it: in float64, rounded once, a subnormal as 0. */
+function sigmoidLoop(v: number): number {
+  const a = Math.fround(1 / (1 + Math.exp(-v)));
+  return a < 1.1754943508222875e-38 ? 0 : a;
+}
+
+/** How many float32 values lie between `a` and `b` (both finite, same sign or zero). */
+function ulps(a: number, b: number): number {
+  const bits = new Int32Array(Float32Array.of(a, b).buffer);
+  return Math.abs(bits[0] - bits[1]);
+}
+
+Deno.test("wasm sigmoid (float32): within 2 ulp of the float64 loop on [-110, 110], the edges exactly as it", () => {
+  const w = createWasmKernels()!;
+  const n = 100_003; // a scalar tail of 3
+  const z = w.alloc(n, "float32"), out = w.alloc(n, "float32");
+  for (let i = 0; i < n; i++) z[i] = -110 + 220 * i / (n - 1);
+  assert.equal(w.sigmoid(z, out), true);
+  let worst = 0;
+  for (let i = 0; i < n; i++) worst = Math.max(worst, ulps(out[i], sigmoidLoop(z[i])));
+  assert.ok(worst <= 2, `worst ${worst} ulp`);
+  const edges = [NaN, Infinity, -Infinity, 0, -0, 1e-30, 88, 89, 1e30, 3.4e38, -87.4, -88, -1e30];
+  const ze = w.alloc(edges.length, "float32"), oe = w.alloc(edges.length, "float32");
+  ze.set(edges);
+  w.sigmoid(ze, oe);
+  assert.deepEqual([...oe], [NaN, 1, 0, 0.5, 0.5, 0.5, 1, 1, 1, 1, 0, 0, 0]);
+});
+
+Deno.test("wasm sigmoid: a value gives the same bits in the vector body and in the scalar tail", () => {
+  const w = createWasmKernels()!;
+  const random = new Random(5);
+  const values = Array.from({ length: 41 }, () => (random.next() - 0.5) * 60);
+  const z = w.alloc(values.length, "float32"), out = w.alloc(values.length, "float32");
+  z.set(values);
+  w.sigmoid(z, out);
+  const one = w.alloc(1, "float32"), alone = w.alloc(1, "float32");
+  values.forEach((v, i) => {
+    one[0] = v;
+    w.sigmoid(one, alone);
+    assert.ok(Object.is(alone[0], out[i]), `${v}: ${alone[0]} alone, ${out[i]} in a vector`);
+  });
+});
+
+Deno.test("wasm sigmoidBackward (float32): g·a(1−a) within 2 ulp; float64 is left to the loops", () => {
+  const w = createWasmKernels()!;
+  const random = new Random(6);
+  const n = 1_001;
+  const a = w.alloc(n, "float32"), g = w.alloc(n, "float32"), out = w.alloc(n, "float32");
+  for (let i = 0; i < n; i++) [a[i], g[i]] = [random.next(), random.next() - 0.5];
+  assert.equal(w.sigmoidBackward(a, g, out), true);
+  for (let i = 0; i < n; i++) {
+    const want = Math.fround(g[i] * (a[i] * (1 - a[i])));
+    assert.ok(
+      ulps(Math.abs(out[i]), Math.abs(want)) <= 2,
+      `${a[i]}, ${g[i]}: ${out[i]} vs ${want}`,
+    );
+  }
+  const a64 = w.alloc(4, "float64"), o64 = w.alloc(4, "float64");
+  a64.set([1, 2, 3, 4]);
+  assert.equal(w.sigmoid(a64, o64), false);
+  assert.equal(w.sigmoidBackward(a64, a64, o64), false);
+  assert.deepEqual([...o64], [0, 0, 0, 0]);
+});

@@ -5,11 +5,11 @@
  * ReLU and its derivative, sums `δ` along its rows for the bias gradient and
  * moves each parameter by `−η·∇`. Each is one pass over memory, so the point
  * of doing them in wasm is to keep the data where the products left it; a
- * vector body with a scalar tail is all the speed there is to get. Sigmoid,
- * tanh and softmax need `exp`, which WebAssembly lacks, and stay in TypeScript.
- * Callers: `addColumn` and `rowSums` in `matrix.ts`, ReLU in `activations.ts`
- * and the plain SGD step in `optimizers.ts`, each where its operands live in
- * one wasm memory.
+ * vector body with a scalar tail is all the speed there is to get. Float32
+ * sigmoid builds its own `exp` (`logistic.ts`); tanh, softmax and float64
+ * sigmoid need `Math.exp` and stay in TypeScript. Callers: `addColumn` and
+ * `rowSums` in `matrix.ts`, ReLU and sigmoid in `activations.ts` and the plain
+ * SGD step in `optimizers.ts`, each where its operands live in one wasm memory.
  *
  * Every function is generated from one streaming loop: the vector kind runs
  * while a full vector is left, then the scalar kind finishes the tail.
@@ -18,6 +18,7 @@
  */
 
 import { Code, type Func, I32, i32s, ValType } from "./encoder.ts";
+import { logistic, logisticBackward } from "./logistic.ts";
 import type { Kind, Precision } from "./precision.ts";
 
 /** Leaves the result for one value of `kind`, given locals holding the inputs, then the uniforms. */
@@ -134,7 +135,9 @@ function copySum(p: Precision): Func {
  * - `relu_backward(out, z, g, len)`: `out = z > 0 ? g : 0`, ReLU's `g ⊙ σ'(z)`;
  * - `axpy(y, y, x, len, alpha)`: `y += alpha·x` (`y` twice: it is read and written);
  * - `add_column(x, bias, rows, cols)`, `row_sums(out, x, rows, cols)` and
- *   `copy_sum(out, x, len, total)` as above.
+ *   `copy_sum(out, x, len, total)` as above;
+ * - float32 only: `sigmoid(out, z, len)`, `out = σ(z)`, and `sigmoid_backward(out, a, g, len)`,
+ *   `out = g · a(1 − a)` (see `logistic.ts`).
  *
  * Pointers are byte offsets, lengths are element counts; `out` may be one of the inputs.
  *
@@ -163,6 +166,12 @@ export function elementwiseFuncs(p: Precision): Func[] {
     addColumn(p),
     rowSums(p),
     copySum(p),
+    ...(p.dtype === "float32"
+      ? [
+        map(p, "sigmoid", 1, 0, (c, kind, [z]) => logistic(c, kind, z)),
+        map(p, "sigmoid_backward", 2, 0, (c, kind, [a, g]) => logisticBackward(c, kind, a, g)),
+      ]
+      : []),
   ];
   return funcs.map((f) => ({ ...f, name: `${f.name}_${suffix}` }));
 }

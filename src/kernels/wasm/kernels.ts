@@ -97,6 +97,10 @@ export interface WasmKernels {
   rowSums(rows: number, cols: number, x: FloatArray, out: FloatArray): void;
   /** `out = x`, and `total[0] = Σ x` (summed in `x`'s precision, in SIMD lanes). */
   copySum(x: FloatArray, out: FloatArray, total: FloatArray): void;
+  /** `out = σ(z)` for float32 arrays, true; false (nothing done) for float64 ones. */
+  sigmoid(z: FloatArray, out: FloatArray): boolean;
+  /** `out = g · a(1 − a)`, sigmoid's `g ⊙ σ'` from `a = σ(z)`, for float32 arrays; as `sigmoid`. */
+  sigmoidBackward(a: FloatArray, g: FloatArray, out: FloatArray): boolean;
 }
 
 /**
@@ -271,6 +275,20 @@ export class Kernels implements WasmKernels {
   copySum(x: FloatArray, out: FloatArray, total: FloatArray): void {
     const n = x.length, e = this.#precision(x, out, total);
     e.copy_sum(this.#sized(n, out), x.byteOffset, n, this.#sized(1, total));
+  }
+
+  sigmoid(z: FloatArray, out: FloatArray): boolean {
+    const n = z.length, e = this.#precision(z, out);
+    if (!e.sigmoid) return false;
+    e.sigmoid(this.#sized(n, out), z.byteOffset, n);
+    return true;
+  }
+
+  sigmoidBackward(a: FloatArray, g: FloatArray, out: FloatArray): boolean {
+    const n = a.length, e = this.#precision(a, g, out);
+    if (!e.sigmoid_backward) return false;
+    e.sigmoid_backward(this.#sized(n, out), a.byteOffset, this.#sized(n, g), n);
+    return true;
   }
 
   /** `C = A·B` with `A(i,p) = a[i·sai + p·sap]`, `B(p,j) = b[p·sbp + j·sbj]` (element strides). */
