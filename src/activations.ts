@@ -160,6 +160,17 @@ function softmaxForward(z: Matrix, out: Matrix): Matrix {
   return out;
 }
 
+/**
+ * In float32 on wasm storage the forward pass runs in wasm (`exp` and all, four columns at a
+ * time); its backward pass is the per-column Jacobian product, which cross-entropy's shortcut
+ * skips.
+ */
+const softmax: Activation = onWasm(
+  { forward: softmaxForward, backward: softmaxBackward },
+  (wasm, z, out) => wasm.softmax(z.rows, z.cols, z.data, out.data),
+  () => false,
+);
+
 /** The smallest normal float32. */
 const FLOAT32_MIN_NORMAL = 1.1754943508222875e-38;
 
@@ -244,7 +255,7 @@ export const activations = {
     init: "glorot",
     outputOnly: true,
     minUnits: 2, // one unit is always 1: nothing to learn
-    create: (): Activation => ({ forward: softmaxForward, backward: softmaxBackward }),
+    create: (): Activation => softmax,
   },
 } as const satisfies Record<string, ActivationEntry>;
 

@@ -248,3 +248,55 @@ Deno.test("wasm sigmoidBackward (float32): g·a(1−a) within 2 ulp; float64 is 
   assert.equal(w.sigmoidBackward(a64, a64, o64), false);
   assert.deepEqual([...o64], [0, 0, 0, 0]);
 });
+
+/** Softmax of each column as the TypeScript loop computes it (float64 sums, float32 stores). */
+function softmaxLoop(z: ArrayLike<number>, rows: number, cols: number): Float32Array {
+  const out = new Float32Array(rows * cols);
+  for (let j = 0; j < cols; j++) {
+    let max = -Infinity, sum = 0;
+    for (let i = 0; i < rows; i++) max = Math.max(max, z[i * cols + j]);
+    for (let i = 0; i < rows; i++) sum += out[i * cols + j] = Math.exp(z[i * cols + j] - max);
+    for (let i = 0; i < rows; i++) {
+      const a = Math.fround(out[i * cols + j] / sum);
+      out[i * cols + j] = a < 1.1754943508222875e-38 ? 0 : a;
+    }
+  }
+  return out;
+}
+
+Deno.test("wasm softmax (float32): as the loop within 4 + |z − max| ulp, vector and tail columns alike", () => {
+  // The loop subtracts the column's maximum in float64, the kernel in float32: that rounding,
+  // up to |t|·2⁻²⁴ of t = z − max, becomes as much relative error in e^t, about |t| ulp.
+  const w = createWasmKernels()!;
+  const random = new Random(8);
+  for (const [rows, cols] of [[2, 1], [10, 64], [10, 10], [3, 7], [12, 5], [784, 3]]) {
+    const z = w.alloc(rows * cols, "float32"), out = w.alloc(rows * cols, "float32");
+    for (let i = 0; i < z.length; i++) z[i] = (random.next() - 0.5) * 40;
+    assert.equal(w.softmax(rows, cols, z, out), true);
+    const want = softmaxLoop(z, rows, cols);
+    for (let j = 0; j < cols; j++) {
+      let max = -Infinity;
+      for (let i = 0; i < rows; i++) max = Math.max(max, z[i * cols + j]);
+      for (let i = 0, at = j; i < rows; i++, at += cols) {
+        const bound = 4 + Math.abs(z[at] - max);
+        assert.ok(
+          ulps(out[at], want[at]) <= bound,
+          `${rows}×${cols} [${i}, ${j}]: ${out[at]} vs ${want[at]}`,
+        );
+      }
+    }
+  }
+});
+
+Deno.test("wasm softmax: a NaN or +Infinity makes its column NaN, -Infinity gives 0, a far value 0", () => {
+  const w = createWasmKernels()!;
+  // Five columns (a vector of four and a tail of one), two rows: column j is [top[j], bottom[j]].
+  const top = [NaN, Infinity, -Infinity, 0, 1], bottom = [0, 0, 0, -200, NaN];
+  const z = w.alloc(10, "float32"), out = w.alloc(10, "float32");
+  z.set([...top, ...bottom]);
+  w.softmax(2, 5, z, out);
+  assert.deepEqual([...out], [...softmaxLoop(z, 2, 5)]);
+  assert.deepEqual([...out], [NaN, NaN, 0, 1, NaN, NaN, NaN, 1, 0, NaN]);
+  const f64 = w.alloc(2, "float64");
+  assert.equal(w.softmax(2, 1, f64, w.alloc(2, "float64")), false);
+});

@@ -101,6 +101,8 @@ export interface WasmKernels {
   sigmoid(z: FloatArray, out: FloatArray): boolean;
   /** `out = g · a(1 − a)`, sigmoid's `g ⊙ σ'` from `a = σ(z)`, for float32 arrays; as `sigmoid`. */
   sigmoidBackward(a: FloatArray, g: FloatArray, out: FloatArray): boolean;
+  /** Each column of the `rows×cols` matrix `z` to its softmax in `out`, float32; as `sigmoid`. */
+  softmax(rows: number, cols: number, z: FloatArray, out: FloatArray): boolean;
 }
 
 /**
@@ -288,6 +290,13 @@ export class Kernels implements WasmKernels {
     const n = a.length, e = this.#precision(a, g, out);
     if (!e.sigmoid_backward) return false;
     e.sigmoid_backward(this.#sized(n, out), a.byteOffset, this.#sized(n, g), n);
+    return true;
+  }
+
+  softmax(rows: number, cols: number, z: FloatArray, out: FloatArray): boolean {
+    const e = this.#precision(z, out);
+    if (!e.softmax) return false;
+    e.softmax(this.#sized(rows * cols, out), this.#sized(rows * cols, z), rows, cols);
     return true;
   }
 

@@ -53,6 +53,8 @@ export interface PrecisionExports {
   sigmoid?(out: number, z: number, len: number): void;
   /** `out = g · a(1 − a)`; float32 only. */
   sigmoid_backward?(out: number, a: number, g: number, len: number): void;
+  /** Each column of `z` (`rows×cols`) to its softmax in `out`; float32 only. */
+  softmax?(out: number, z: number, rows: number, cols: number): void;
 }
 
 /** The functions of an instance, by element type. */
@@ -123,7 +125,7 @@ export function exportName(name: string, suffix: keyof KernelExports): string {
 /** The exports of one precision, found by their suffix. */
 function exportsOf(all: WebAssembly.Exports, suffix: keyof KernelExports): PrecisionExports {
   const names = ["gemm", "relu", "relu_backward", "axpy", "add_column", "row_sums", "copy_sum"];
-  names.push("sigmoid", "sigmoid_backward"); // absent in float64: undefined
+  names.push("sigmoid", "sigmoid_backward", "softmax"); // absent in float64: undefined
   return Object.fromEntries(
     names.map((name) => [name, all[exportName(name, suffix)]]),
   ) as unknown as PrecisionExports;
