@@ -125,7 +125,7 @@ export {
 } from "./src/kernels/backend.ts";
 export { defaultBlasPath } from "./src/kernels/blas.ts";
 export { perSampleGradients } from "./src/per_sample.ts";
-export { type Batch, batches } from "./src/streams/batches.ts";
+export { type Batch, batches, type InputWriter } from "./src/streams/batches.ts";
 export type { Sample } from "./src/streams/sample.ts";
 export {
   NonFiniteLossError,

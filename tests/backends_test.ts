@@ -5,7 +5,7 @@
  */
 
 import assert from "node:assert/strict";
-import { type BackendName, backendNames } from "../mod.ts";
+import { type BackendName, backendNames, Network, SampleCache } from "../mod.ts";
 import { type Storage, storageFor } from "../src/kernels/backend.ts";
 import { digitsEpoch } from "./helpers/digits_epoch.ts";
 
@@ -32,6 +32,53 @@ for (const b of backends) {
     assert.deepEqual((await epoch(b)).params, runs.get(b)!.params);
   });
 }
+
+for (const b of backends) {
+  Deno.test(`${b}: the cache's batches, their inputs written by the network, train bit for bit as samples do`, async () => {
+    const batched = await digitsEpoch(b, { batched: true });
+    assert.deepEqual(batched.losses, runs.get(b)!.losses);
+    assert.deepEqual(batched.params, runs.get(b)!.params);
+  });
+}
+
+Deno.test("batchGradients: the gradients of gradients(x, y) on each backend; a batch of another width is refused", async () => {
+  const cache = new SampleCache();
+  for (let i = 0; i < 13; i++) {
+    cache.add({
+      x: Float32Array.from({ length: 7 }, (_, k) => Math.sin(i * 7 + k)),
+      y: new Float32Array([i % 2]),
+    });
+  }
+  const [batch] = await Array.fromAsync(cache.batches(13, 3));
+  for (const backend of ["typescript", "wasm-simd", "wasm", "auto"] as const) {
+    using net = new Network({
+      sizes: [7, 5, 1],
+      activations: ["tanh", "sigmoid"],
+      seed: 2,
+      backend,
+    });
+    const want = net.gradients(batch.x, batch.y, "quadratic").grads.map((
+      g,
+    ) => [...g.dW.data, ...g.db.data]);
+    const got = net.batchGradients(batch, "quadratic").grads.map((
+      g,
+    ) => [...g.dW.data, ...g.db.data]);
+    // On blas the inputs go in as rows and its products sum in their own order.
+    const exact = !net.kernels.startsWith("blas");
+    got.flat().forEach((v, i) => {
+      const w = want.flat()[i];
+      assert.ok(
+        exact ? Object.is(v, w) : Math.abs(v - w) <= 1e-6 * (1 + Math.abs(w)),
+        `${backend} [${i}]: ${v} vs ${w}`,
+      );
+    });
+    using narrow = new Network({ sizes: [6, 1], activations: "sigmoid", backend });
+    assert.throws(
+      () => narrow.batchGradients(batch, "quadratic"),
+      /Network: input has 7 rows, expected 6/,
+    );
+  }
+});
 
 Deno.test("two threads: the same loss curve as one, and bit-identical parameters run to run", async () => {
   // Wide enough that its products (256×64 by batch 24) pass the threading threshold.

@@ -101,3 +101,28 @@ Deno.test("SampleCache.batches: one-hot y past the shared vectors, and an empty 
   sameBits(batch, toBatch(views), "3000 classes");
   assert.deepEqual(await Array.fromAsync(new SampleCache().batches(4, 1)), []);
 });
+
+Deno.test("SampleCache.batches: inputs.write gives x's values as columns, and as rows sample by sample", async () => {
+  const cache = cacheOf(KINDS[0]);
+  for (const size of [1, 10, 13]) {
+    for (const batch of await Array.fromAsync(cache.batches(size, 9))) {
+      const { features } = batch.inputs!, m = batch.y.cols;
+      const columns = new Float32Array(features * m), rows = new Float32Array(features * m);
+      batch.inputs!.write(columns, "columns"); // before x is made
+      batch.inputs!.write(rows, "rows");
+      const { x } = batch;
+      assert.deepEqual([x.rows, x.cols], [features, m]);
+      assert.deepEqual(bytes(columns), bytes(x.data));
+      for (let j = 0; j < m; j++) {
+        for (let i = 0; i < features; i++) assert.equal(rows[j * features + i], x.data[i * m + j]);
+      }
+      const again = new Float32Array(features * m);
+      batch.inputs!.write(again, "columns"); // after: a copy of x
+      assert.deepEqual(bytes(again), bytes(x.data));
+      assert.throws(
+        () => batch.inputs!.write(new Float32Array(features * m + 1), "rows"),
+        /batch: \d+ values to write, the inputs are \d+×\d+/,
+      );
+    }
+  }
+});

@@ -91,6 +91,22 @@ Deno.test({
   },
 });
 
+Deno.test({
+  name:
+    "blas: the cache's batches (inputs written as rows): the same loss curve within 1e-5, bit-identical run to run",
+  ignore,
+  async fn() {
+    const reference = await epoch("typescript");
+    const run = await digitsEpoch("blas", { sizes: [64, 256, 128, 10], batched: true });
+    const again = await digitsEpoch("blas", { sizes: [64, 256, 128, 10], batched: true });
+    const worst = Math.max(
+      ...run.losses.map((v, i) => Math.abs(v - reference.losses[i]) / reference.losses[i]),
+    );
+    assert.ok(worst < 1e-5, `largest relative difference ${worst}`);
+    assert.deepEqual(again.params, run.params);
+  },
+});
+
 /** `deno task train --epochs 1 ARGS` from the repository root, through the launcher. */
 async function trainTask(...args: string[]): Promise<{ code: number; out: string; err: string }> {
   const { code, stdout, stderr } = await task("train", ["--epochs", "1", ...args]);

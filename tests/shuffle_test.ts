@@ -228,7 +228,8 @@ Deno.test("SampleCache.batches gives the batches that shuffled(seed) through bat
       (seed === undefined ? cache.stream() : cache.shuffled(seed)).pipeThrough(batches(5)),
     );
     assert.deepEqual(direct.map((b) => b.x.cols), [5, 5, 5, 5, 3]);
-    assert.deepEqual(direct, piped);
+    // The cache's batches also carry a writer of their inputs, which the piped ones lack.
+    assert.deepEqual(direct.map(({ x, y }) => ({ x, y })), piped);
   }
 });
 

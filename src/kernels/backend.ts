@@ -71,6 +71,13 @@ export interface Storage {
    * (with `×N threads`), or `blas (OpenBLAS …) + wasm-relaxed-simd element-wise`.
    */
   readonly kernels: string;
+  /**
+   * Whether its products read a batch's inputs fastest with the samples as rows (`M × N0`):
+   * on `blas`, `W·Xᵀ` and `δ·X` took 66–73 ms for an epoch of A's first layer (30×784, batches
+   * of 10), `W·X` and `δ·Xᵀ` 105–116; on B's 128×784 and on wasm the two were within noise, or
+   * the rows slower (`wasm-simd`: 12%).
+   */
+  readonly inputsAsRows: boolean;
   /** A zeroed array of `length` elements. */
   alloc(length: number, dtype: DType): FloatArray;
   /** Stops the worker threads, if any; the kernels go on, on one thread. */
@@ -81,6 +88,7 @@ const owners = new WeakMap<ArrayBufferLike, WasmKernels>();
 
 const typescript: Storage = {
   kernels: "typescript",
+  inputsAsRows: false,
   alloc: (length, dtype) =>
     dtype === "float64" ? new Float64Array(length) : new Float32Array(length),
   close() {},
@@ -120,9 +128,14 @@ function unavailable(why: string): never {
 }
 
 /** Storage over `kernels`: every array it hands out is registered as theirs. */
-function wasmBacked(kernels: WasmKernels & { close?(): void }, description: string): Storage {
+function wasmBacked(
+  kernels: WasmKernels & { close?(): void },
+  description: string,
+  inputsAsRows = false,
+): Storage {
   return {
     kernels: description,
+    inputsAsRows,
     close: () => kernels.close?.(),
     alloc(length, dtype) {
       const array = kernels.alloc(length, dtype);
@@ -151,7 +164,8 @@ function blasStorage(threads: number, path?: string): Storage | undefined {
   if (!parts) return undefined;
   const kernels = new Kernels(parts, blasRunner(blas, threads));
   const on = threads > 1 ? ` ×${threads} threads` : "";
-  return wasmBacked(kernels, `blas (${blas.name}${on}) + wasm-${parts.features} element-wise`);
+  const description = `blas (${blas.name}${on}) + wasm-${parts.features} element-wise`;
+  return wasmBacked(kernels, description, true);
 }
 
 /** The wasm kernels that own every one of `arrays`, or undefined when any lives elsewhere. */

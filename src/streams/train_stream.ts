@@ -165,10 +165,11 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
     }
     const { grads, lastGood } = scratchOf(network);
     super({
-      transform({ x, y }, controller) {
+      transform(batch, controller) {
         if (signal?.aborted) return controller.terminate();
         if (schedule) optimizer.learningRate = schedule(step);
-        const result = network.gradients(x, y, loss, grads);
+        const { y } = batch, size = y.cols;
+        const result = network.batchGradients(batch, loss, grads);
         if (!Number.isFinite(result.loss)) {
           throw new NonFiniteLossError(result.loss, epoch, step + 1);
         }
@@ -180,12 +181,12 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
           throw new NonFiniteLossError(result.loss, epoch, step + 1, "parameters");
         }
         step++;
-        samplesSeen += x.cols;
+        samplesSeen += size;
         const event: StepEvent = {
           type: "step",
           epoch,
           step,
-          batchSize: x.cols,
+          batchSize: size,
           loss: result.loss,
           samplesSeen,
           learningRate: optimizer.learningRate,
