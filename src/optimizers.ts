@@ -66,6 +66,12 @@ export interface OptimizerState {
 export interface Optimizer {
   /** Applies one update to every layer's `W` and `b`. */
   step(layers: Layer[], grads: LayerGradient[]): void;
+  /**
+   * Optional: `step`, and the new parameters copied into `copies` (shaped like `layers`) with
+   * their sum returned, in one pass where the optimizer can (plain SGD on wasm storage); where
+   * it cannot, `undefined`, having changed nothing. Training checks each step's parameters so.
+   */
+  stepAndCopy?(layers: Layer[], grads: LayerGradient[], copies: Layer[]): number | undefined;
   /** The step size η; a schedule sets it before each step. */
   learningRate: number;
   /** A deep copy of the state, safe to keep while training goes on. */
@@ -147,6 +153,24 @@ export class SGD implements Optimizer {
   step(layers: Layer[], grads: LayerGradient[]): void {
     this.#memory.step++;
     for (const param of parameters(layers, grads, this.weightDecay)) this.#update(param);
+  }
+
+  /**
+   * Plain SGD (no momentum, no decay) on wasm storage: each parameter's step, copy and sum in
+   * one SIMD pass (with the checks around it: A's 23 860 parameters 12.6–14.6 µs a step, B's
+   * 109 386 47–57 µs, against 16.5–19 and 67–78 for the step and `copy_sum` apart); otherwise
+   * `undefined`, and nothing done.
+   */
+  stepAndCopy(layers: Layer[], grads: LayerGradient[], copies: Layer[]): number | undefined {
+    if (this.momentum !== 0 || this.weightDecay !== 0) return undefined;
+    const params = parameters(layers, grads, 0);
+    const into = copies.flatMap(({ W, b }) => [W.data, b.data]);
+    const wasm = wasmKernelsOf(...params.flatMap(({ p, g }) => [p, g]), ...into);
+    if (!wasm || into.length !== params.length) return undefined;
+    this.#memory.step++;
+    let sum = 0;
+    params.forEach(({ p, g }, i) => sum += wasm.axpyCopySum(-this.learningRate, g, p, into[i]));
+    return sum;
   }
 
   /** A deep copy of the step count, the settings and the velocities. */

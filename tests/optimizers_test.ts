@@ -244,3 +244,102 @@ Deno.test("AdamW: default decay 0.01; its state is not Adam's; it differs from A
   assert.notDeepEqual(decoupled.map((s) => s.W), l2.map((s) => s.W));
   assert.deepEqual(decoupled.map((s) => s.b), l2.map((s) => s.b)); // biases are decayed by neither
 });
+
+Deno.test("SGD.stepAndCopy: step()'s parameters bit for bit, their copy and sum; undefined where it cannot", () => {
+  for (const dtype of ["float32", "float64"] as const) {
+    const make = () =>
+      new Network({ sizes: [13, 7, 3], activations: "sigmoid", seed: 5, dtype, backend: "wasm" });
+    using fused = make(), apart = make();
+    const fill = (net: Network) =>
+      net.allocGradients().map(({ dW, db }, l) => {
+        dW.data.forEach((_, i) => dW.data[i] = Math.sin(i + l));
+        db.data.forEach((_, i) => db.data[i] = Math.cos(i + l));
+        return { dW, db };
+      });
+    const copies = fused.allocGradients().map(({ dW, db }) => ({ W: dW, b: db }));
+    const sum = new SGD({ learningRate: 0.3 }).stepAndCopy(fused.layers, fill(fused), copies);
+    new SGD({ learningRate: 0.3 }).step(apart.layers, fill(apart));
+    const values = (layers: Layer[]) => layers.flatMap(({ W, b }) => [...W.data, ...b.data]);
+    assert.deepEqual(values(fused.layers), values(apart.layers), dtype);
+    assert.deepEqual(values(copies), values(fused.layers), dtype);
+    const want = values(fused.layers).reduce((s, v) => s + v, 0);
+    assert.ok(Math.abs(sum! - want) < 1e-4 * (1 + Math.abs(want)), `${dtype}: ${sum} vs ${want}`);
+    // Momentum, decay or storage off wasm: nothing is done.
+    const before = values(fused.layers);
+    assert.equal(
+      new SGD({ learningRate: 0.3, momentum: 0.9 }).stepAndCopy(fused.layers, fill(fused), copies),
+      undefined,
+    );
+    assert.equal(
+      new SGD({ learningRate: 0.3, weightDecay: 0.1 }).stepAndCopy(
+        fused.layers,
+        fill(fused),
+        copies,
+      ),
+      undefined,
+    );
+    using plain = new Network({
+      sizes: [13, 7, 3],
+      activations: "sigmoid",
+      backend: "typescript",
+      dtype,
+    });
+    const onTs = plain.allocGradients().map(({ dW, db }) => ({ W: dW, b: db }));
+    assert.equal(
+      new SGD({ learningRate: 0.3 }).stepAndCopy(plain.layers, plain.allocGradients(), onTs),
+      undefined,
+    );
+    assert.deepEqual(values(fused.layers), before);
+  }
+});
+
+Deno.test("train: plain SGD's one-pass step and check give the parameters of step() and the check apart", async () => {
+  const { SampleCache, train } = await import("../mod.ts");
+  const cache = new SampleCache();
+  for (let i = 0; i < 60; i++) {
+    cache.add({
+      x: Float32Array.from({ length: 9 }, (_, k) => Math.sin(i * 9 + k)),
+      y: Float32Array.of(i % 2, 1 - (i % 2)),
+    });
+  }
+  const run = async (wrap: boolean) => {
+    using network = new Network({
+      sizes: [9, 6, 2],
+      activations: ["relu", "softmax"],
+      seed: 3,
+      backend: "wasm",
+    });
+    const sgd = new SGD({ learningRate: 0.2 });
+    // Without stepAndCopy: the step, then the copy-and-sum, as any optimizer gets them.
+    const optimizer: Optimizer = wrap
+      ? {
+        get learningRate() {
+          return sgd.learningRate;
+        },
+        set learningRate(v) {
+          sgd.learningRate = v;
+        },
+        step: (l, g) => sgd.step(l, g),
+        state: () => sgd.state(),
+        loadState: (s) => sgd.loadState(s),
+      }
+      : sgd;
+    const losses: number[] = [];
+    for await (
+      const e of train({
+        network,
+        loss: "cross-entropy",
+        optimizer,
+        batchData: (_, m) => cache.batches(m),
+        batchSize: 8,
+        epochs: 3,
+      })
+    ) {
+      if (e.type === "step") losses.push(e.loss);
+    }
+    return { losses, params: network.layers.flatMap(({ W, b }) => [...W.data, ...b.data]) };
+  };
+  const fused = await run(false), apart = await run(true);
+  assert.deepEqual(fused.losses, apart.losses);
+  assert.deepEqual(fused.params, apart.params);
+});

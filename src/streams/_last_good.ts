@@ -15,7 +15,8 @@
 
 import { wasmKernelsOf } from "../kernels/backend.ts";
 import type { Matrix } from "../matrix.ts";
-import type { Layer, Network } from "../network.ts";
+import type { Layer, LayerGradient, Network } from "../network.ts";
+import type { Optimizer } from "../optimizers.ts";
 
 /** The last good parameters of a network, in its own storage. */
 export class LastGood {
@@ -49,6 +50,22 @@ export class LastGood {
     layers.forEach(({ W, b }, l) => {
       sum += copySum(W, this.#spare[l].W, this.#total) + copySum(b, this.#spare[l].b, this.#total);
     });
+    return this.#settle(layers, sum);
+  }
+
+  /**
+   * `optimizer`'s step on `layers`, then {@linkcode LastGood.keep}: where the optimizer can
+   * (`stepAndCopy`: plain SGD on wasm) the step, the copy and the sum are one pass.
+   */
+  step(layers: Layer[], grads: LayerGradient[], optimizer: Optimizer): boolean {
+    const sum = optimizer.stepAndCopy?.(layers, grads, this.#spare);
+    if (sum !== undefined) return this.#settle(layers, sum);
+    optimizer.step(layers, grads);
+    return this.keep(layers);
+  }
+
+  /** The spare copy, whose sum is `sum`, becomes the last good one, or the last good one is put back. */
+  #settle(layers: Layer[], sum: number): boolean {
     if (Number.isFinite(sum)) {
       [this.#good, this.#spare] = [this.#spare, this.#good];
       return true;

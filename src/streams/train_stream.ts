@@ -176,8 +176,7 @@ export class TrainStream extends TransformStream<Batch, StepEvent> {
         const correct = classification && result.output
           ? countCorrect(result.output, y)
           : undefined;
-        optimizer.step(network.layers, grads);
-        if (!lastGood.keep(network.layers)) {
+        if (!lastGood.step(network.layers, grads, optimizer)) {
           throw new NonFiniteLossError(result.loss, epoch, step + 1, "parameters");
         }
         step++;

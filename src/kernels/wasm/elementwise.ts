@@ -129,6 +129,36 @@ function copySum(p: Precision): Func {
 }
 
 /**
+ * `axpy_copy_sum(y, x, len, alpha, copy) → Σ y`: `y += alpha·x` as `axpy` does it, then
+ * `copy = y`, in one pass: plain SGD's step and the check of the parameters it makes
+ * (`copy_sum`), which took two.
+ */
+function axpyCopySum(p: Precision): Func {
+  const params = [...i32s(3), p.scalar.type, ValType.i32];
+  const c = new Code(params);
+  const [y, x, len, alpha, copy] = [0, 1, 2, 3, 4];
+  const total = c.local(p.scalar.type);
+  p.scalar.zero(c).set(total);
+  for (const kind of [p.vector, p.scalar]) {
+    const sum = c.local(kind.type), v = c.local(kind.type), a = c.local(kind.type);
+    kind.zero(c).set(sum);
+    kind.splat(c.get(alpha)).set(a);
+    c.while(() => c.get(len).i32(kind.width).op(I32.geU), () => {
+      // v = y + x·alpha, rounded as axpy rounds it; then y = v, copy = v, sum += v
+      kind.add(kind.mul(kind.load(kind.load(c.get(y)).get(x)).get(a))).set(v);
+      kind.store(c.get(y).get(v));
+      kind.store(c.get(copy).get(v));
+      kind.add(c.get(sum).get(v)).set(sum);
+      c.advance(y, kind.bytes, true).advance(x, kind.bytes, true).advance(copy, kind.bytes, true);
+      c.get(len).i32(kind.width).op(I32.sub).set(len);
+    });
+    p.scalar.add(kind.sumLanes(c.get(total).get(sum))).set(total);
+  }
+  c.get(total);
+  return { name: "axpy_copy_sum", params, results: [p.scalar.type], code: c };
+}
+
+/**
  * `σ(z) = 1 / (1 + e^(−z))`, a result below the smallest normal stored as 0. Within 2 ulp of the
  * float64 loop (`Math.exp`, one rounding): A's two sigmoid layers (400 values a step) take
  * 1.4–1.8 µs a step here, where the loop took 5.1–6.4, `Math.exp` most of it.
@@ -191,7 +221,7 @@ function softmax(p: Precision): Func {
  * - `relu_backward(out, z, g, len)`: `out = z > 0 ? g : 0`, ReLU's `g ⊙ σ'(z)`;
  * - `axpy(y, y, x, len, alpha)`: `y += alpha·x` (`y` twice: it is read and written);
  * - `add_column(x, bias, rows, cols)`, `row_sums(out, x, rows, cols)` and
- *   `copy_sum(out, x, len, total)` as above;
+ *   `copy_sum(out, x, len, total)` and `axpy_copy_sum(y, x, len, alpha, copy)` as above;
  * - float32 only: `sigmoid(out, z, len)`, `out = σ(z)`; `sigmoid_backward(out, a, g, len)`,
  *   `out = g · a(1 − a)`; `softmax(out, z, rows, cols)` as above (`e^t` from `exp.ts`).
  *
@@ -222,6 +252,7 @@ export function elementwiseFuncs(p: Precision): Func[] {
     addColumn(p),
     rowSums(p),
     copySum(p),
+    axpyCopySum(p),
     ...(p.dtype === "float32"
       ? [
         map(p, "sigmoid", 1, 0, sigmoid),

@@ -96,6 +96,8 @@ export interface WasmKernels {
   /** `out[i] = Σⱼ x(i, j)` for the `rows×cols` matrix `x`: the bias gradient. */
   rowSums(rows: number, cols: number, x: FloatArray, out: FloatArray): void;
   /** `out = x`, and `total[0] = Σ x` (summed in `x`'s precision, in SIMD lanes). */
+  /** `y += alpha·x` as `axpy` does it, then `copy = y`, and returns `Σ y`: in one pass. */
+  axpyCopySum(alpha: number, x: FloatArray, y: FloatArray, copy: FloatArray): number;
   copySum(x: FloatArray, out: FloatArray, total: FloatArray): void;
   /** `out = σ(z)` for float32 arrays, true; false (nothing done) for float64 ones. */
   sigmoid(z: FloatArray, out: FloatArray): boolean;
@@ -277,6 +279,11 @@ export class Kernels implements WasmKernels {
   copySum(x: FloatArray, out: FloatArray, total: FloatArray): void {
     const n = x.length, e = this.#precision(x, out, total);
     e.copy_sum(this.#sized(n, out), x.byteOffset, n, this.#sized(1, total));
+  }
+
+  axpyCopySum(alpha: number, x: FloatArray, y: FloatArray, copy: FloatArray): number {
+    const n = x.length, e = this.#precision(x, y, copy);
+    return e.axpy_copy_sum(this.#sized(n, y), x.byteOffset, n, alpha, this.#sized(n, copy));
   }
 
   sigmoid(z: FloatArray, out: FloatArray): boolean {

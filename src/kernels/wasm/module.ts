@@ -49,6 +49,8 @@ export interface PrecisionExports {
   row_sums(out: number, x: number, rows: number, cols: number): void;
   /** `out = x`, and `Σ x` stored at `total`. */
   copy_sum(out: number, x: number, len: number, total: number): void;
+  /** `y += alpha·x`, then `copy = y`; returns `Σ y`. */
+  axpy_copy_sum(y: number, x: number, len: number, alpha: number, copy: number): number;
   /** `out = σ(z)`; float32 only. */
   sigmoid?(out: number, z: number, len: number): void;
   /** `out = g · a(1 − a)`; float32 only. */
@@ -125,6 +127,7 @@ export function exportName(name: string, suffix: keyof KernelExports): string {
 /** The exports of one precision, found by their suffix. */
 function exportsOf(all: WebAssembly.Exports, suffix: keyof KernelExports): PrecisionExports {
   const names = ["gemm", "relu", "relu_backward", "axpy", "add_column", "row_sums", "copy_sum"];
+  names.push("axpy_copy_sum");
   names.push("sigmoid", "sigmoid_backward", "softmax"); // absent in float64: undefined
   return Object.fromEntries(
     names.map((name) => [name, all[exportName(name, suffix)]]),
