@@ -175,14 +175,17 @@ export function gatherColumns(
   if (j < out.cols) gather1(out, rows, order[from + j] * out.rows, j);
 }
 
-/** Columns `j..j+7` of `out` from rows `order[k..k+7]`, unrolled: 8 offsets stay in registers. */
-function gather8(
+/** Columns `j…` of `out` from rows `order[k…]` of `rows`, a few at a time. */
+type GatherTile = (
   out: Matrix,
   rows: FloatArray,
   order: ArrayLike<number>,
   k: number,
   j: number,
-): void {
+) => void;
+
+/** Columns `j..j+7` of `out` from rows `order[k..k+7]`, unrolled: 8 offsets stay in registers. */
+const gather8: GatherTile = (out, rows, order, k, j) => {
   const { rows: n, cols, data } = out;
   const r0 = order[k] * n, r1 = order[k + 1] * n, r2 = order[k + 2] * n, r3 = order[k + 3] * n;
   const r4 = order[k + 4] * n, r5 = order[k + 5] * n, r6 = order[k + 6] * n, r7 = order[k + 7] * n;
@@ -192,24 +195,18 @@ function gather8(
     data[o + 4] = rows[r4 + i], data[o + 5] = rows[r5 + i];
     data[o + 6] = rows[r6 + i], data[o + 7] = rows[r7 + i];
   }
-}
+};
 
 /**
  * Columns `j, j+1` of `out` from rows `order[k], order[k+1]`: the tail of a batch that is not a
  * multiple of 8. On A's batches of 10 the two columns took 45% of the gather one at a time
  * (`gather1`: 90 ms of 256 in four epochs), where a pair costs about what a column does.
  */
-function gather2(
-  out: Matrix,
-  rows: FloatArray,
-  order: ArrayLike<number>,
-  k: number,
-  j: number,
-): void {
+const gather2: GatherTile = (out, rows, order, k, j) => {
   const { rows: n, cols, data } = out;
   const r0 = order[k] * n, r1 = order[k + 1] * n;
   for (let i = 0, o = j; i < n; i++, o += cols) data[o] = rows[r0 + i], data[o + 1] = rows[r1 + i];
-}
+};
 
 /**
  * Sets row `j` of `out` (rows of `n` values) to row `order[from + j]` of `rows`, for `count`
