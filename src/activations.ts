@@ -194,7 +194,7 @@ function softmaxBackward(_z: Matrix, a: Matrix, gradA: Matrix, out: Matrix): Mat
   return out;
 }
 
-/** In float32 on wasm storage, σ and σ' run in wasm, `exp` and all (`kernels/wasm/logistic.ts`). */
+/** In float32 on wasm storage, σ and σ' run in wasm, `exp` and all (`kernels/wasm/exp.ts`). */
 const sigmoid: Activation = onWasm(
   elementwise((z) => flushSubnormal(1 / (1 + Math.exp(-z))), (_z, a) => a * (1 - a)),
   (wasm, z, out) => wasm.sigmoid(z.data, out.data),

@@ -96,9 +96,9 @@ export interface WasmKernels {
   /** `out[i] = Σⱼ x(i, j)` for the `rows×cols` matrix `x`: the bias gradient. */
   rowSums(rows: number, cols: number, x: FloatArray, out: FloatArray): void;
   /** `out = x`, and `total[0] = Σ x` (summed in `x`'s precision, in SIMD lanes). */
+  copySum(x: FloatArray, out: FloatArray, total: FloatArray): void;
   /** `y += alpha·x` as `axpy` does it, then `copy = y`, and returns `Σ y`: in one pass. */
   axpyCopySum(alpha: number, x: FloatArray, y: FloatArray, copy: FloatArray): number;
-  copySum(x: FloatArray, out: FloatArray, total: FloatArray): void;
   /** `out = σ(z)` for float32 arrays, true; false (nothing done) for float64 ones. */
   sigmoid(z: FloatArray, out: FloatArray): boolean;
   /** `out = g · a(1 − a)`, sigmoid's `g ⊙ σ'` from `a = σ(z)`, for float32 arrays; as `sigmoid`. */

@@ -127,8 +127,7 @@ export function exportName(name: string, suffix: keyof KernelExports): string {
 /** The exports of one precision, found by their suffix. */
 function exportsOf(all: WebAssembly.Exports, suffix: keyof KernelExports): PrecisionExports {
   const names = ["gemm", "relu", "relu_backward", "axpy", "add_column", "row_sums", "copy_sum"];
-  names.push("axpy_copy_sum");
-  names.push("sigmoid", "sigmoid_backward", "softmax"); // absent in float64: undefined
+  names.push("axpy_copy_sum", "sigmoid", "sigmoid_backward", "softmax"); // the last three: float32 only
   return Object.fromEntries(
     names.map((name) => [name, all[exportName(name, suffix)]]),
   ) as unknown as PrecisionExports;
