@@ -13,7 +13,8 @@
  *   (d) the same epochs by two peers at their best (bench/peers/python_fashion.py,
  *       where Debian's python3-torch, python3-numpy and python3-threadpoolctl are
  *       installed): PyTorch, and the seed's method in NumPy float32, each with its
- *       BLAS pool pinned to 1 and to 2 threads, the best kept; and our/their ratios;
+ *       BLAS pool pinned to 1 and to 2 threads, three epochs each, the best kept; and
+ *       our/their ratios;
  *   (e) the products of the `blas` backend against NumPy's `cblas_sgemm` on the same
  *       shapes (the same OpenBLAS file: both load the system's), as a ratio;
  *   (f) the CLI as users run it, `deno task train --idx … --epochs 1` for A and B
@@ -338,7 +339,9 @@ async function peers(): Promise<Peers> {
         r,
         `${r.peer} ${r.config} ${r.threads} thread(s), BLAS pinned: ${
           Math.round(r.samplesPerSec)
-        } samples/s`,
+        } samples/s, the best of ${r.rounds.length} epochs (${
+          r.rounds.map((v: number) => Math.round(v)).join(", ")
+        })`,
       );
     }
   }
