@@ -355,9 +355,9 @@ async function idxHeldOut(
   });
   let pixels = 0;
   const onHeader = (h: { rows: number; cols: number }) => pixels = h.rows * h.cols;
-  const options = { source, scale, limitBytes, worker: true, onHeader };
-  const held = training.ready.then(async () => {
-    const cache = await SampleCache.fromIdx(...files, options);
+  // Its worker starts now, and reads once the training pair is in.
+  const options = { source, scale, limitBytes, worker: true, onHeader, after: training.ready };
+  const held = SampleCache.fromIdx(...files, options).then((cache) => {
     checkFeatures(pixels, training.features, `${dir} (t10k)`); // the header came first
     return cache;
   });

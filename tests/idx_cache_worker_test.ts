@@ -204,3 +204,48 @@ Deno.test("idx worker: without read permission for the package it reads on the c
     await Deno.remove(dir, { recursive: true });
   }
 });
+
+/** The bytes in chunks of `size`, counting the chunks pulled and telling when it is cancelled. */
+function watched(bytes: Uint8Array, size = 4096) {
+  const watch = { pulled: 0, cancelled: undefined as unknown };
+  let at = 0;
+  const stream = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      watch.pulled++;
+      if (at >= bytes.length) return controller.close();
+      controller.enqueue(bytes.slice(at, at += size));
+    },
+    cancel(reason) {
+      watch.cancelled = reason;
+    },
+  }, { highWaterMark: 0 });
+  return { stream, watch };
+}
+
+Deno.test("idx worker: with after, nothing is read until it resolves, then the same samples; if it rejects, its reason, both inputs cancelled", async () => {
+  const files = pair(200, 4);
+  const expected = await rows(await read(files));
+  for (const worker of [true, false]) {
+    const [images, labels] = [watched(files[0]), watched(files[1])];
+    let go!: () => void;
+    const after = new Promise<void>((resolve) => go = resolve);
+    const reading = SampleCache.fromIdx(images.stream, labels.stream, { worker, after });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(images.watch.pulled + labels.watch.pulled, 0, `worker ${worker}: read early`);
+    go();
+    const cache = await reading;
+    await cache!.ready;
+    assert.deepEqual(await rows(cache), expected);
+
+    const [more, others] = [watched(files[0]), watched(files[1])];
+    const why = new DataError("the training files failed", { source: "train" });
+    const refused = SampleCache.fromIdx(more.stream, others.stream, {
+      worker,
+      after: Promise.reject(why),
+    });
+    await assert.rejects(refused, (e) => e === why);
+    assert.equal(more.watch.pulled + others.watch.pulled, 0);
+    assert.equal(more.watch.cancelled, why);
+    assert.equal(others.watch.cancelled, why);
+  }
+});

@@ -76,13 +76,16 @@ export interface Filling {
 /**
  * Starts the worker on the pair; resolves once the header is read, with the rows it fills,
  * or undefined when they would pass `limitBytes`. An error before that rejects; after, it
- * rejects `arrivals`. An input's own error is given as it is.
+ * rejects `arrivals`. An input's own error is given as it is. With `after`, the worker starts
+ * at once but reads only once `after` resolves (and not at all, rejecting with its reason, if
+ * it rejects).
  */
 export function fillInWorker(
   images: ReadableStream<Uint8Array> | URL,
   labels: ReadableStream<Uint8Array> | URL,
   options: IdxSamplesOptions,
   limitBytes: number,
+  after?: Promise<unknown>,
 ): Promise<Filling | undefined> {
   const worker = new Worker(WORKER_URL, { type: "module" });
   const post = (request: IdxRequest, transfer: Transferable[] = []) =>
@@ -92,52 +95,63 @@ export function fillInWorker(
     images: images instanceof URL ? images.href : undefined,
     labels: labels instanceof URL ? labels.href : undefined,
   };
-  post({ type: "start", options: rest, limitBytes, urls });
-  return new Promise<Filling | undefined>((resolve, reject) => {
-    let arrivals: Arrivals | null = null, handedOut = false, over = false;
-    const end = (failure?: Error): void => {
-      if (over) return;
-      over = true;
-      worker.terminate();
-      if (failure && !handedOut) reject(failure);
-      else if (arrivals) arrivals.update(failure ?? "done");
-      else resolve(undefined);
-    };
-    worker.onerror = (e: ErrorEvent) => {
-      e.preventDefault();
-      end(new Error(`SampleCache.fromIdx: the reader's worker failed: ${e.message}`));
-    };
-    // Both inputs at once (the reader of the pair takes from both as it goes); the rows are
-    // handed out once all is sent, so that the caller's own work does not hold the reading up.
-    const sent = Promise.all([send("images", images), send("labels", labels)]);
-    worker.onmessage = ({ data: reply }: MessageEvent<IdxReply>) => {
-      if (reply.type === "header") onHeader?.(reply.header);
-      else if (reply.type === "room") {
-        arrivals = new Arrivals();
-        const { x, labels, pixels, classes, count } = reply;
-        const rows = SampleRows.overImages(x, labels, pixels, classes);
-        sent.then(() => {
-          handedOut = true;
-          resolve({ rows, count, arrivals: arrivals! });
-        });
-      } else if (reply.type === "filled") arrivals!.update(reply.count);
-      else if (reply.type === "error") end(errorOf(reply));
-      else end();
-    };
-    async function send(input: IdxInput, stream: ReadableStream<Uint8Array> | URL): Promise<void> {
-      if (stream instanceof URL) return; // the worker fetches it
-      const reader = stream.getReader();
-      try {
-        for (let next = await reader.read(); !next.done; next = await reader.read()) {
-          if (over) return void reader.cancel("the reading is over").catch(() => {});
-          // A copy, moved: the input's own buffers stay its own, and no clone is made.
-          const bytes = next.value.slice();
-          post({ type: "chunk", input, bytes }, [bytes.buffer]);
-        }
-        post({ type: "end", input });
-      } catch (e) {
-        end(e instanceof Error ? e : new Error(String(e)));
-      }
-    }
+  if (!after) return read();
+  return after.then(read, (e) => {
+    worker.terminate();
+    throw e;
   });
+
+  function read(): Promise<Filling | undefined> {
+    post({ type: "start", options: rest, limitBytes, urls });
+    return new Promise<Filling | undefined>((resolve, reject) => {
+      let arrivals: Arrivals | null = null, handedOut = false, over = false;
+      const end = (failure?: Error): void => {
+        if (over) return;
+        over = true;
+        worker.terminate();
+        if (failure && !handedOut) reject(failure);
+        else if (arrivals) arrivals.update(failure ?? "done");
+        else resolve(undefined);
+      };
+      worker.onerror = (e: ErrorEvent) => {
+        e.preventDefault();
+        end(new Error(`SampleCache.fromIdx: the reader's worker failed: ${e.message}`));
+      };
+      // Both inputs at once (the reader of the pair takes from both as it goes); the rows are
+      // handed out once all is sent, so that the caller's own work does not hold the reading up.
+      const sent = Promise.all([send("images", images), send("labels", labels)]);
+      worker.onmessage = ({ data: reply }: MessageEvent<IdxReply>) => {
+        if (reply.type === "header") onHeader?.(reply.header);
+        else if (reply.type === "room") {
+          arrivals = new Arrivals();
+          const { x, labels, pixels, classes, count } = reply;
+          const rows = SampleRows.overImages(x, labels, pixels, classes);
+          sent.then(() => {
+            handedOut = true;
+            resolve({ rows, count, arrivals: arrivals! });
+          });
+        } else if (reply.type === "filled") arrivals!.update(reply.count);
+        else if (reply.type === "error") end(errorOf(reply));
+        else end();
+      };
+      async function send(
+        input: IdxInput,
+        stream: ReadableStream<Uint8Array> | URL,
+      ): Promise<void> {
+        if (stream instanceof URL) return; // the worker fetches it
+        const reader = stream.getReader();
+        try {
+          for (let next = await reader.read(); !next.done; next = await reader.read()) {
+            if (over) return void reader.cancel("the reading is over").catch(() => {});
+            // A copy, moved: the input's own buffers stay its own, and no clone is made.
+            const bytes = next.value.slice();
+            post({ type: "chunk", input, bytes }, [bytes.buffer]);
+          }
+          post({ type: "end", input });
+        } catch (e) {
+          end(e instanceof Error ? e : new Error(String(e)));
+        }
+      }
+    });
+  }
 }
