@@ -102,10 +102,16 @@ Deno.test("SampleCache.batches: one-hot y past the shared vectors, and an empty 
   assert.deepEqual(await Array.fromAsync(new SampleCache().batches(4, 1)), []);
 });
 
-Deno.test("SampleCache.batches: inputs.write gives x's values as columns, and as rows sample by sample", async () => {
+Deno.test("SampleCache.batches and batches(): inputs.write gives x's values as columns, and as rows sample by sample", async () => {
   const cache = cacheOf(KINDS[0]);
   for (const size of [1, 10, 13]) {
-    for (const batch of await Array.fromAsync(cache.batches(size, 9))) {
+    const piped = cache.shuffled(9).pipeThrough(batches(size));
+    for (
+      const batch of [
+        ...await Array.fromAsync(cache.batches(size, 9)),
+        ...await Array.fromAsync(piped),
+      ]
+    ) {
       const { features } = batch.inputs!, m = batch.y.cols;
       const columns = new Float32Array(features * m), rows = new Float32Array(features * m);
       batch.inputs!.write(columns, "columns"); // before x is made
@@ -125,4 +131,22 @@ Deno.test("SampleCache.batches: inputs.write gives x's values as columns, and as
       );
     }
   }
+});
+
+Deno.test("batches(): a source that reuses one buffer for every sample still gives each batch its own samples, x read late", async () => {
+  const x = new Float32Array(3), y = new Float32Array(1);
+  let i = 0;
+  const reused = new ReadableStream<Sample>({
+    pull(controller) {
+      if (i === 10) return controller.close();
+      x.set([i, 10 * i, -i]), y[0] = i % 2, i++;
+      controller.enqueue({ x, y });
+    },
+  }, { highWaterMark: 0 });
+  const all = await Array.fromAsync(reused.pipeThrough(batches(4)));
+  const rows = new Float32Array(3 * 4);
+  all[0].inputs!.write(rows, "rows");
+  assert.deepEqual([...rows], [0, 0, -0, 1, 10, -1, 2, 20, -2, 3, 30, -3]);
+  assert.deepEqual([...all[2].x.data], [8, 9, 80, 90, -8, -9]); // the short last batch
+  assert.deepEqual([...all[1].y.data], [0, 1, 0, 1]);
 });

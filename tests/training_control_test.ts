@@ -175,10 +175,11 @@ Deno.test("a shuffle buffer gives each epoch its own order, the same for the sam
       data: () => ReadableStream.from(data.map((s, i) => ({ ...s, x: new Float32Array([i, 0]) }))),
       network: new Network({ sizes: [2, 2], activations: "softmax" }),
     });
-    o.network.gradients = ((x, y, loss, into) => {
+    o.network.batchGradients = ((batch, loss, into) => {
+      const { x } = batch;
       seen.push(Array.from({ length: x.cols }, (_, j) => x.data[j]));
-      return Network.prototype.gradients.call(o.network, x, y, loss, into);
-    }) as Network["gradients"];
+      return Network.prototype.batchGradients.call(o.network, batch, loss, into);
+    }) as Network["batchGradients"];
     await collect(o);
     return seen;
   };

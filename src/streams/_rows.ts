@@ -7,14 +7,7 @@
  */
 
 import type { DType, FloatArray } from "../kernels/types.ts";
-import type { Matrix } from "../matrix.ts";
-import {
-  type Batch,
-  gatherColumns,
-  gatherRows,
-  type InputWriter,
-  oneHotColumns,
-} from "./batches.ts";
+import { type Batch, gatherColumns, oneHotColumns, RowsBatch } from "./batches.ts";
 import { dtypeOfArray, floats, type Slab } from "./_blocks.ts";
 import { OneHot } from "./_one_hot.ts";
 import type { Sample } from "./sample.ts";
@@ -150,7 +143,7 @@ export class SampleRows {
     const y = { rows: this.ny, cols: m, data: slab.take(this.ny * m) };
     if (this.labels) oneHotColumns(y, this.labels, order, from);
     else gatherColumns(y, this.y, order, from);
-    return new RowsBatch(this, order, from, y, slab);
+    return new RowsBatch(this.x, this.nx, order, from, y, (length) => slab.take(length));
   }
 
   /** Row `j` with its own copy of `x` (and of `y`, unless it is a shared one-hot vector). */
@@ -182,43 +175,5 @@ export class SampleRows {
     for (let j = 0; j < rows; j++) labels[j] = place[labels[j]];
     this.ny = classes;
     this.#oneHot = new OneHot(classes, dtypeOfArray(this.x));
-  }
-}
-
-/**
- * A batch of cached rows whose inputs are gathered on demand: into a consumer's storage by
- * `inputs.write`, or into `x`, made from the slab the first time it is read.
- */
-class RowsBatch implements Batch {
-  readonly y: Matrix;
-  readonly inputs: InputWriter;
-  #x?: Matrix;
-  readonly #slab: Slab;
-  readonly #rows: SampleRows;
-  readonly #order: ArrayLike<number>;
-  readonly #from: number;
-
-  constructor(rows: SampleRows, order: ArrayLike<number>, from: number, y: Matrix, slab: Slab) {
-    [this.#rows, this.#order, this.#from, this.y, this.#slab] = [rows, order, from, y, slab];
-    this.inputs = { features: rows.nx, write: (out, layout) => this.#write(out, layout) };
-  }
-
-  get x(): Matrix {
-    if (!this.#x) {
-      const { nx } = this.#rows, m = this.y.cols;
-      this.#x = { rows: nx, cols: m, data: this.#slab.take(nx * m) };
-      gatherColumns(this.#x, this.#rows.x, this.#order, this.#from);
-    }
-    return this.#x;
-  }
-
-  #write(out: FloatArray, layout: "columns" | "rows"): void {
-    const { nx, x } = this.#rows, m = this.y.cols;
-    if (out.length !== nx * m) {
-      throw new RangeError(`batch: ${out.length} values to write, the inputs are ${nx}×${m}`);
-    }
-    if (layout === "rows") gatherRows(out, nx, x, this.#order, this.#from, m);
-    else if (this.#x) out.set(this.#x.data); // read already: a copy
-    else gatherColumns({ rows: nx, cols: m, data: out }, x, this.#order, this.#from);
   }
 }
