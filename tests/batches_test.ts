@@ -132,21 +132,3 @@ Deno.test("SampleCache.batches and batches(): inputs.write gives x's values as c
     }
   }
 });
-
-Deno.test("batches(): a source that reuses one buffer for every sample still gives each batch its own samples, x read late", async () => {
-  const x = new Float32Array(3), y = new Float32Array(1);
-  let i = 0;
-  const reused = new ReadableStream<Sample>({
-    pull(controller) {
-      if (i === 10) return controller.close();
-      x.set([i, 10 * i, -i]), y[0] = i % 2, i++;
-      controller.enqueue({ x, y });
-    },
-  }, { highWaterMark: 0 });
-  const all = await Array.fromAsync(reused.pipeThrough(batches(4)));
-  const rows = new Float32Array(3 * 4);
-  all[0].inputs!.write(rows, "rows");
-  assert.deepEqual([...rows], [0, 0, -0, 1, 10, -1, 2, 20, -2, 3, 30, -3]);
-  assert.deepEqual([...all[2].x.data], [8, 9, 80, 90, -8, -9]); // the short last batch
-  assert.deepEqual([...all[1].y.data], [0, 1, 0, 1]);
-});

@@ -31,7 +31,7 @@ Deno.test("batches: M samples become the columns of X and Y, a short last batch 
   assert.deepEqual(toRows(out[2].x), [[4], [-4]]);
 });
 
-Deno.test("batches: a source that reuses one buffer for every sample gives each sample's values", async () => {
+Deno.test("batches: a source that reuses one buffer for every sample gives each sample's values, x and rows read late", async () => {
   const x = new Float32Array(2), y = new Float32Array(2);
   let v = 0;
   const reused = new ReadableStream<Sample>({
@@ -42,7 +42,11 @@ Deno.test("batches: a source that reuses one buffer for every sample gives each 
       v++;
     },
   }, { highWaterMark: 0 });
+  // Every batch is taken before any is read: each made x, and wrote its rows, only now.
   const out = await Array.fromAsync(reused.pipeThrough(batches(8)));
+  const rows = new Float32Array(6);
+  out[1].inputs!.write(rows, "rows");
+  assert.deepEqual([...rows], [8, -8, 9, -9, 10, -10]);
   const fresh = await Array.fromAsync(
     ReadableStream.from(Array.from({ length: 11 }, (_, i) => sample(i))).pipeThrough(batches(8)),
   );
