@@ -335,9 +335,9 @@ function checkRows(rows: number, name: string): void {
 }
 
 /**
- * The t10k pair, read into memory by a worker once the training pair is in (the first epoch
- * trains meanwhile: reading it first held the first step up by 60–100 ms) when it fits beside
- * the training cache, as {@linkcode heldInMemory}; else read each time. The worker fetches the
+ * The t10k pair, read into memory by a worker (started now) once the training pair is in (the
+ * first epoch trains meanwhile: reading it first held the first step up by 60–100 ms) when it
+ * fits beside the training cache, as {@linkcode heldInMemory}; else read each time. The worker fetches the
  * files itself (reading them on this thread during the epoch waited on its steps: 0.3 s); they
  * are checked now, so that a missing one stops the run before it starts, and its header against
  * the training pair's once it is read.

@@ -128,22 +128,24 @@ function elementwise(f: (z: number) => number, df: (z: number, a: number) => num
  * `loops`, except where every operand lives in one wasm memory and the kernel takes the
  * element type (it returns false where it does not): there the wasm kernels run, one SIMD
  * pass next to the data (ReLU forward and back on B's hidden layers measured 4× faster than
- * the loops).
+ * the loops). Without a `backward` kernel the backward pass is always the loops'.
  */
 function onWasm(
   loops: Activation,
   forward: (wasm: WasmKernels, z: Matrix, out: Matrix) => boolean,
-  backward: (wasm: WasmKernels, z: Matrix, a: Matrix, gradA: Matrix, out: Matrix) => boolean,
+  backward?: (wasm: WasmKernels, z: Matrix, a: Matrix, gradA: Matrix, out: Matrix) => boolean,
 ): Activation {
   return {
     forward(z, out) {
       const wasm = wasmKernelsOf(z.data, out.data);
       return wasm && forward(wasm, z, out) ? out : loops.forward(z, out);
     },
-    backward(z, a, gradA, out) {
-      const wasm = wasmKernelsOf(z.data, a.data, gradA.data, out.data);
-      return wasm && backward(wasm, z, a, gradA, out) ? out : loops.backward(z, a, gradA, out);
-    },
+    backward: backward
+      ? (z, a, gradA, out) => {
+        const wasm = wasmKernelsOf(z.data, a.data, gradA.data, out.data);
+        return wasm && backward(wasm, z, a, gradA, out) ? out : loops.backward(z, a, gradA, out);
+      }
+      : loops.backward,
   };
 }
 
@@ -168,7 +170,6 @@ function softmaxForward(z: Matrix, out: Matrix): Matrix {
 const softmax: Activation = onWasm(
   { forward: softmaxForward, backward: softmaxBackward },
   (wasm, z, out) => wasm.softmax(z.rows, z.cols, z.data, out.data),
-  () => false,
 );
 
 /** The smallest normal float32. */
