@@ -22,6 +22,9 @@
  *       (plain SGD, as the peers), with and without `--json`, and with `--threads 2`,
  *       against the same peers, the epoch alone and with the reading of the data counted
  *       in, with the whole command's time; and B from the CSV.
+ *   (g) where a batch's time goes on `blas` (one thread): its inputs' gather, the products of
+ *       the four equations, the element-wise rest, the step, and the epoch's remainder.
+ *   (h) what the reading costs a first epoch trained meanwhile (as the CLI does), on `blas`.
  *
  * Every process of the run inherits one environment, so the peers and the `blas`
  * backend run the same BLAS the same way (`OPENBLAS_CORETYPE` and the like are
@@ -50,7 +53,8 @@ import {
   type TrainOptions,
 } from "../mod.ts";
 import { matmul, matmulNT, matmulTN } from "../src/matrix.ts";
-import { toBatch } from "../src/streams/batches.ts";
+import { type Batch, toBatch } from "../src/streams/batches.ts";
+import { LastGood } from "../src/streams/_last_good.ts";
 import { storageFor } from "../src/kernels/backend.ts";
 import { loadBlas } from "../src/kernels/blas.ts";
 import { openBytes } from "../cli/data.ts";
@@ -232,6 +236,125 @@ function kernels(c: Config, numpy: Record<string, number> | undefined): void {
   }
 }
 
+/**
+ * (g) Where a batch's time goes on `blas`, one thread, timed on the first batches of a shuffled
+ * epoch of the cache (cycled: B's 400 batches span 100 MB, so the gather reads from memory as
+ * an epoch does): the gather of its inputs into the network's storage, every product of the four
+ * equations (all layers, as `batchGradients` calls them), the element-wise rest of
+ * `batchGradients`, the SGD step with its copy and check, and what the epoch (`epochRate`,
+ * this run's) spends beyond those: its stream, events and loop.
+ */
+async function split(c: Config, cache: SampleCache, epochRate: number): Promise<void> {
+  const net = new Network({ sizes: c.sizes, activations: c.activations, seed: 1, backend: "blas" });
+  const batches = (await Array.fromAsync(cache.batches(c.batch, 1))).slice(0, 400);
+  let k = 0;
+  const next = (): Batch => batches[k++ % batches.length];
+  const storage = storageFor("blas", 1);
+  const mat = (rows: number, cols: number): Matrix => ({
+    rows,
+    cols,
+    data: storage.alloc(rows * cols, "float32").fill(0.01),
+  });
+  const m = c.batch, n = c.sizes, L = n.length - 1;
+  const xRows = mat(m, n[0]);
+  const W = net.layers.map(({ W }) => mat(W.rows, W.cols));
+  const [z, delta] = [0, 0].map(() => n.slice(1).map((rows) => mat(rows, m)));
+  const dW = W.map(({ rows, cols }) => mat(rows, cols));
+  // The products of `batchGradients` on `blas`: X as rows in the first layer's two.
+  const products = (): void => {
+    matmulNT(W[0], xRows, z[0]);
+    for (let l = 1; l < L; l++) matmul(W[l], z[l - 1], z[l]);
+    for (let l = L - 1; l >= 0; l--) {
+      if (l === 0) matmul(delta[0], xRows, dW[0]);
+      else {
+        matmulNT(delta[l], z[l - 1], dW[l]);
+        matmulTN(W[l], delta[l], delta[l - 1]);
+      }
+    }
+  };
+  const grads = net.allocGradients(), lastGood = new LastGood(net);
+  const sgd = new SGD({ learningRate: 1e-9 }); // the step's cost, not its effect
+  const us = (seconds: number) => seconds * 1e6;
+  const t = {
+    gather: us(timeIt(() => next().inputs!.write(xRows.data, "rows"))),
+    gradients: us(timeIt(() => net.batchGradients(next(), c.loss, grads))),
+    products: us(timeIt(products)),
+    step: us(timeIt(() => lastGood.step(net.layers, grads, sgd))),
+    epoch: 1e6 * c.batch / epochRate,
+  };
+  const elementWise = t.gradients - t.gather - t.products;
+  const rest = t.epoch - t.gradients - t.step;
+  net.close();
+  storage.close();
+  const f = (v: number) => v.toFixed(0);
+  report(
+    {
+      kind: "split",
+      config: c.name,
+      backend: net.kernels,
+      usPerBatch: { ...t, elementWise, rest },
+    },
+    `split ${c.name} ${net.kernels}, µs a batch of ${m}: batchGradients ${f(t.gradients)} = ` +
+      `gather ${f(t.gather)} + products ${f(t.products)} (${
+        (100 * t.products / t.gradients).toFixed(0)
+      }%) + element-wise ${f(elementWise)}; step and check ${f(t.step)}; the epoch ${
+        f(t.epoch)
+      } a batch, so ${f(rest)} in its stream, events and loop`,
+  );
+}
+
+/** The CLI's first epoch while its files are read: batches shuffled within windows of this. */
+const WINDOW = 1024;
+
+/**
+ * (h) What the reading costs a first epoch trained meanwhile, as the CLI trains it (`blas`, one
+ * thread, batches shuffled within windows of {@linkcode WINDOW} samples): the epoch from the
+ * filled cache, and from one that a worker fills from the IDX files meanwhile
+ * (`SampleCache.fromIdx(…, { worker: true })`, called as the epoch starts), the best of three
+ * each; and that run's whole time against the reading alone followed by the first epoch.
+ */
+async function whileReading(c: Config): Promise<void> {
+  const read = () =>
+    SampleCache.fromIdx(
+      new URL(`file://${DIR}/train-images-idx3-ubyte.gz`),
+      new URL(`file://${DIR}/train-labels-idx1-ubyte.gz`),
+      { scale: 1 / 255, worker: true },
+    ).then((filling) => filling!);
+  const windowed = (cache: SampleCache) => ({
+    batchData: (epoch: number, size: number) => cache.batches(size, epoch, WINDOW),
+  });
+  const blas1 = { backend: "blas" as const, threads: 1 };
+  const alone = await bestOf(3, async () => {
+    const start = performance.now();
+    await (await read()).ready;
+    return { rate: -(performance.now() - start) / 1000 }; // the shortest is the best
+  });
+  const filled = await bestOf(3, () => epoch(c, blas1, windowed(cache)));
+  const meanwhile = await bestOf(3, async () => {
+    const start = performance.now();
+    const { rate } = await epoch(c, blas1, windowed(await read()));
+    return { rate, seconds: (performance.now() - start) / 1000 };
+  });
+  const [readSeconds, epochSeconds] = [-alone.rate, cache.length / filled.rate];
+  report(
+    {
+      kind: "while-reading",
+      config: c.name,
+      readSeconds,
+      filledSamplesPerSec: filled.rate,
+      whileReadSamplesPerSec: meanwhile.rate,
+      whileReadSeconds: meanwhile.seconds,
+    },
+    `while reading: epoch ${c.name} blas, 1 thread, from the filled cache ${
+      Math.round(filled.rate)
+    } samples/s, while a worker reads the files ${Math.round(meanwhile.rate)} (${
+      (100 * (meanwhile.rate / filled.rate - 1)).toFixed(0)
+    }%); reading and epoch together ${meanwhile.seconds.toFixed(2)} s, against ${
+      readSeconds.toFixed(2)
+    } s reading alone then ${epochSeconds.toFixed(2)} s of epoch`,
+  );
+}
+
 /** (a) One batch's gradients both ways. */
 function fullVsPerSample(c: Config, cache: SampleCache): void {
   const batch = toBatch(Array.from({ length: c.batch }, (_, i) => cache.get(i)));
@@ -373,7 +496,7 @@ const { best, sgemm } = await peers();
 for (const c of CONFIGS) {
   kernels(c, sgemm[c.name]);
   fullVsPerSample(c, cache);
-  let ours = { rate: 0, kernels: "" };
+  let ours = { rate: 0, kernels: "" }, blasRate = 0;
   for (const backend of BACKENDS) {
     // A full seeded shuffle of the cache each epoch, as `deno task train` does.
     const { rate, loss, kernels } = await bestOf(
@@ -381,6 +504,7 @@ for (const c of CONFIGS) {
       () => epoch(c, backend, { batchData: (epoch, size) => subset.batches(size, epoch) }),
     );
     if (rate > ours.rate) ours = { rate, kernels };
+    if (backend.backend === "blas" && backend.threads === 1) blasRate = rate;
     const vs = Object.fromEntries(
       Object.entries(best).map(([peer, rates]) => [peer, rate / rates[c.name]]),
     );
@@ -400,6 +524,7 @@ for (const c of CONFIGS) {
         Object.entries(vs).map(([peer, v]) => `, ${v.toFixed(2)}× ${peer}'s best`).join(""),
     );
   }
+  if (blasRate > 0) await split(c, cache, blasRate);
   // Ours at its best against each peer at its best, as the peers are compared.
   const vs = Object.entries(best).map(([peer, rates]) => [peer, ours.rate / rates[c.name]]);
   report(
@@ -408,6 +533,7 @@ for (const c of CONFIGS) {
       vs.map(([peer, v]) => `, ${(v as number).toFixed(2)}× ${peer}'s best`).join(""),
   );
 }
+if (loadBlas()) { for (const c of CONFIGS) await whileReading(c); }
 if (await Deno.stat(CSV).then(() => true, () => false)) {
   // As a first script would: Deno's file stream, parsed on this thread; and as the CLI does:
   // its reader, parsed in a worker on the other core while this thread trains.
